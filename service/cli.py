@@ -1,0 +1,305 @@
+"""``skillmatch``: the one command-line entry point (catalog, import, serve).
+
+Messages for people are in Simplified Chinese; ``--json`` outputs are for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from catalog.store import CatalogStore, SnapshotError
+from service.config import Settings, get_settings
+
+logger = logging.getLogger("skillmatch")
+
+EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _store(args: argparse.Namespace, settings: Settings) -> CatalogStore:
+    root = Path(args.store) if getattr(args, "store", None) else settings.catalog_dir
+    return CatalogStore(root)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from exc
+
+
+# -- catalog commands ------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Generate the demo catalog and make it current."""
+    from catalog.demo import generate_demo
+
+    store = _store(args, settings)
+    courses = args.courses or settings.demo_courses
+    today = args.today or date.today()
+    _out(f"正在生成演示目录：{courses:,} 门课程（随机种子 {args.seed}，基准日期 {today}）……")
+    tables = generate_demo(courses=courses, seed=args.seed, today=today, progress=True)
+    manifest = store.write(
+        tables,
+        source="demo",
+        demo=True,
+        parent=store.current_version(),
+        note=f"演示数据（非官方目录）：seed={args.seed}, today={today}, courses={courses}",
+    )
+    _out(f"已生成并启用目录版本 {manifest.version}：{manifest.counts}")
+    return EXIT_OK
+
+
+def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
+    """Make sure there is something to serve: the demo catalog when the store is empty."""
+    store = _store(args, settings)
+    version = store.current_version()
+    if version is not None:
+        try:
+            store.read_manifest(version)
+        except SnapshotError as exc:
+            _err(f"当前目录版本不可读（{exc}），将重新生成演示目录")
+        else:
+            _out(f"目录已就绪：版本 {version}")
+            return EXIT_OK
+    args.courses = settings.demo_courses
+    args.seed = settings.demo_seed
+    args.today = None
+    return cmd_demo(args, settings)
+
+
+def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
+    """List catalog snapshots."""
+    store = _store(args, settings)
+    current = store.current_version()
+    manifests = store.list_versions()
+    if args.json:
+        _out(
+            json.dumps(
+                [m.to_json() | {"current": m.version == current} for m in manifests],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if not manifests:
+        _out("尚无目录版本")
+    for m in manifests:
+        mark = "*" if m.version == current else " "
+        counts = "，".join(f"{k} {v:,}" for k, v in m.counts.items())
+        _out(f"{mark} {m.version}  {m.created_at[:19]}  {m.source}  {counts}")
+    return EXIT_OK
+
+
+def cmd_switch(args: argparse.Namespace, settings: Settings) -> int:
+    """Switch the current snapshot (e.g. roll back)."""
+    store = _store(args, settings)
+    try:
+        store.switch(args.version)
+    except SnapshotError as exc:
+        _err(f"无法切换：{exc}")
+        return EXIT_ERROR
+    _out(f"当前目录版本：{args.version}")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """Print catalog statistics."""
+    from catalog.stats import catalog_stats
+
+    store = _store(args, settings)
+    try:
+        snapshot = store.load(args.version)
+    except SnapshotError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    stats: dict[str, Any] = {"version": snapshot.version, "demo": snapshot.manifest.demo}
+    stats.update(catalog_stats(snapshot.tables))
+    if args.json:
+        _out(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
+    else:
+        for key, value in stats.items():
+            _out(f"{key}: {value}")
+    return EXIT_OK
+
+
+# -- import ------------------------------------------------------------------------------------
+def _plan(args: argparse.Namespace, settings: Settings) -> Any:
+    from catalog.importer import plan_import
+
+    kwargs: dict[str, Any] = {}
+    if args.region:
+        kwargs["region_code"] = args.region
+    if args.valid_from:
+        kwargs["valid_from"] = args.valid_from
+    return plan_import(
+        _store(args, settings), args.kind, Path(args.file), partial=args.partial, **kwargs
+    )
+
+
+def _write_report(args: argparse.Namespace, plan: Any) -> None:
+    if args.report_json:
+        Path(args.report_json).write_text(
+            json.dumps(plan.to_json(), ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
+        _out(f"校验报告已写入 {args.report_json}")
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate a file: the row-by-row report, nothing changed."""
+    from catalog.importer import load_file
+
+    kwargs: dict[str, Any] = {}
+    if args.region:
+        kwargs["region_code"] = args.region
+    result = load_file(args.kind, Path(args.file), **kwargs)
+    _out(result.report.to_text())
+    if args.report_json:
+        Path(args.report_json).write_text(
+            json.dumps(result.report.to_json(), ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
+    return EXIT_OK if result.report.ok else EXIT_REJECTED
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a published catalog or directory: report, diff, then replace atomically."""
+    from catalog.errors import ImportRejected
+    from catalog.importer import apply_import
+
+    plan = _plan(args, settings)
+    _out(plan.to_text())
+    _write_report(args, plan)
+    if args.dry_run:
+        _out("（试运行：未做任何更改）")
+        return EXIT_OK if plan.ok else EXIT_REJECTED
+    try:
+        manifest = apply_import(_store(args, settings), plan)
+    except ImportRejected as exc:
+        _err(f"导入被拒绝，当前目录未做任何更改：{exc}")
+        return EXIT_REJECTED
+    _out(f"导入完成，当前目录版本：{manifest.version}")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    """Show what importing a file would change (same as ``import --dry-run``)."""
+    args.dry_run = True
+    return cmd_import(args, settings)
+
+
+# -- serve -----------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the API and pages with uvicorn."""
+    import uvicorn
+
+    from service.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings)
+    _out(f"服务地址：http://{host}:{port}/  （健康检查 /api/v1/health，接口文档 /docs）")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``skillmatch``."""
+    parser = argparse.ArgumentParser(
+        prog="skillmatch", description="技能培训课程匹配服务：目录管理、导入与服务"
+    )
+    parser.add_argument("--store", help="目录存储位置（默认 $SKILLMATCH_DATA_DIR/catalog）")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="生成演示目录（确定性，标注为演示数据）并启用")
+    p.add_argument("--courses", type=int, default=None, help="课程数（默认 20000）")
+    p.add_argument("--seed", type=int, default=20250620, help="随机种子")
+    p.add_argument("--today", type=_parse_date, default=None, help="基准日期 YYYY-MM-DD")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("prepare", help="若无目录则生成演示目录（make run 调用）")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("versions", help="列出目录版本（* 为当前）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("switch", help="切换当前目录版本（如回滚）")
+    p.add_argument("version")
+    p.set_defaults(func=cmd_switch)
+
+    p = sub.add_parser("stats", help="目录统计")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--version", default=None)
+    p.set_defaults(func=cmd_stats)
+
+    for name, func, text in (
+        ("import", cmd_import, "导入公布的目录文件（CSV/XLSX/JSON）：校验、差异、原子替换"),
+        ("validate", cmd_validate, "只校验文件，逐行报告，不做更改"),
+        ("diff", cmd_diff, "显示导入该文件将带来的变化，不做更改"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("file")
+        p.add_argument(
+            "--kind",
+            required=True,
+            choices=["demand", "institutions", "courses"],
+            help="文件类别：demand 培训需求目录，institutions 培训机构，courses 培训项目目录",
+        )
+        p.add_argument("--region", help="整份文件所属地区代码（文件中无地区列时）")
+        p.add_argument("--report-json", help="把校验报告另存为 JSON")
+        if name != "validate":
+            p.add_argument("--partial", action="store_true", help="跳过无效行，导入其余有效行")
+            p.add_argument("--valid-from", type=_parse_date, help="有效期起（默认今天）")
+        if name == "import":
+            p.add_argument("--dry-run", action="store_true", help="试运行，不做更改")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("serve", help="启动服务")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # pydantic ValidationError is a ValueError
+        _err(f"配置有误（SKILLMATCH_* 环境变量）：\n{exc}")
+        return EXIT_ERROR
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args, settings)
+    except FileNotFoundError as exc:
+        _err(f"找不到文件：{exc.filename}")
+        return EXIT_ERROR
+    except SnapshotError as exc:
+        _err(f"目录存储错误：{exc}")
+        return EXIT_ERROR
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
