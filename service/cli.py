@@ -64,21 +64,99 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
-    """Make sure there is something to serve: the demo catalog when the store is empty."""
+    """Make sure there is something to serve.
+
+    That is the demo catalog when the store is empty, and an index bundle for the current
+    catalog and the configured model.
+    """
+    from indexing.bundle import BundleError, BundleStore
+    from indexing.encoder import Encoder
+
     store = _store(args, settings)
     version = store.current_version()
+    ready = False
     if version is not None:
         try:
             store.read_manifest(version)
+            ready = True
         except SnapshotError as exc:
             _err(f"当前目录版本不可读（{exc}），将重新生成演示目录")
-        else:
-            _out(f"目录已就绪：版本 {version}")
+    if ready:
+        _out(f"目录已就绪：版本 {version}")
+    else:
+        args.courses = settings.demo_courses
+        args.seed = settings.demo_seed
+        args.today = None
+        code = cmd_demo(args, settings)
+        if code != EXIT_OK:
+            return code
+    bundles = BundleStore(_index_root(args, settings))
+    current = bundles.current_version()
+    if current is not None:
+        try:
+            manifest = bundles.read_manifest(current)
+        except BundleError:
+            manifest = {}
+        same_catalog = manifest.get("catalog_version") == store.current_version()
+        same_model = manifest.get("model_id") == Encoder(settings.model).model_id
+        if same_catalog and same_model:
+            _out(f"索引已就绪：版本 {current}")
             return EXIT_OK
-    args.courses = settings.demo_courses
-    args.seed = settings.demo_seed
     args.today = None
-    return cmd_demo(args, settings)
+    return cmd_index(args, settings)
+
+
+def _index_root(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.index) if getattr(args, "index", None) else settings.index_dir
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Build the index bundle of the current catalog and publish it atomically."""
+    from indexing.bundle import BundleStore
+    from indexing.encoder import Encoder
+
+    store = _store(args, settings)
+    snapshot = store.load()
+    encoder = Encoder(settings.model)
+    _out(f"正在为目录 {snapshot.version} 构建索引（模型 {encoder.model_id}）……")
+    manifest = BundleStore(_index_root(args, settings)).build(
+        snapshot, encoder, today=getattr(args, "today", None), show_progress=True
+    )
+    _out(
+        f"索引 {manifest['version']} 已启用：{manifest['counts']['courses']:,} 门课程，"
+        f"用时 {manifest['build_seconds']} 秒"
+    )
+    return EXIT_OK
+
+
+def cmd_train_model(args: argparse.Namespace, settings: Settings) -> int:
+    """Train the bundled domain model."""
+    from indexing.encoder import BUNDLED_MODEL_DIR
+    from indexing.train import TrainConfig, train_model
+
+    config = TrainConfig()
+    if args.epochs:
+        config.epochs = args.epochs
+    if args.dim:
+        config.dim = args.dim
+    output = Path(args.output) if args.output else BUNDLED_MODEL_DIR
+    result = train_model(output, config, progress=True)
+    _out(
+        f"模型已保存到 {result.path}：词表 {result.vocab_size:,}，训练样本 {result.examples:,}，"
+        f"用时 {result.seconds:.0f} 秒；开发集 {result.dev}"
+    )
+    return EXIT_OK
+
+
+def cmd_occupations(args: argparse.Namespace, settings: Settings) -> int:
+    """Rank occupations for a text with the current bundle."""
+    from indexing.bundle import BundleStore
+    from indexing.encoder import Encoder
+
+    bundle = BundleStore(_index_root(args, settings)).load(Encoder(settings.model))
+    for hit in bundle.occupations.rank(args.text, k=args.limit, mode=args.mode):
+        _out(f"{hit.code}  {hit.name}  {hit.score:.3f}")
+    return EXIT_OK
 
 
 def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
@@ -161,7 +239,7 @@ def _write_report(args: argparse.Namespace, plan: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     """Validate a file: the row-by-row report, nothing changed."""
-    from catalog.importer import load_file
+    from catalog.importer import load as load_file
 
     kwargs: dict[str, Any] = {}
     if args.region:
@@ -223,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="skillmatch", description="技能培训课程匹配服务：目录管理、导入与服务"
     )
     parser.add_argument("--store", help="目录存储位置（默认 $SKILLMATCH_DATA_DIR/catalog）")
+    parser.add_argument("--index", help="索引存储位置（默认 $SKILLMATCH_DATA_DIR/index）")
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -270,6 +349,22 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--dry-run", action="store_true", help="试运行，不做更改")
         p.set_defaults(func=func)
 
+    p = sub.add_parser("index", help="为当前目录构建索引并原子切换")
+    p.add_argument("--today", type=_parse_date, default=None, help="基准日期（默认今天）")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("train-model", help="训练内置领域模型（约 1 分钟）")
+    p.add_argument("--output", default=None, help="输出目录（默认 indexing/model）")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--dim", type=int, default=None)
+    p.set_defaults(func=cmd_train_model)
+
+    p = sub.add_parser("occupations", help="用当前索引为一段文字推断职业")
+    p.add_argument("text")
+    p.add_argument("--limit", type=int, default=5)
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.set_defaults(func=cmd_occupations)
+
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
@@ -297,6 +392,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except SnapshotError as exc:
         _err(f"目录存储错误：{exc}")
+        return EXIT_ERROR
+    except RuntimeError as exc:  # BundleError, ModelUnavailable
+        _err(f"索引或模型错误：{exc}")
         return EXIT_ERROR
     return code
 
