@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from catalog.schema import TABLES, conform, empty_table, key_tuples
@@ -92,16 +93,45 @@ class Snapshot:
         return self.tables[name]
 
 
+def _canonical(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column whose bytes depend only on its values.
+
+    Null slots of fixed-width columns are zero-filled: writers and readers leave arbitrary
+    bytes there.
+    """
+    if column.null_count == 0:
+        return column
+    t = column.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+        return column.fill_null(pa.scalar(0, type=t) if not pa.types.is_boolean(t) else False)
+    if pa.types.is_date32(t):
+        return column.cast(pa.int32()).fill_null(0)
+    return column
+
+
 def content_hash(tables: Mapping[str, pa.Table]) -> str:
-    """SHA-256 over the Arrow IPC serialisation of each table, in table order."""
+    """SHA-256 over the canonical content of each table, in table order.
+
+    Per column: its name, its validity (which rows are null) and its values, serialised as
+    Arrow IPC with null slots made canonical, so the hash of a table read back from Parquet
+    equals the hash of the table that was written.
+    """
     digest = hashlib.sha256()
     for name in TABLE_NAMES:
         data = tables[name]
         digest.update(name.encode())
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, data.schema) as writer:
-            writer.write_table(data.combine_chunks() if data.num_rows else data)
-        digest.update(sink.getvalue().to_pybytes())
+        digest.update(str(data.num_rows).encode())
+        for col_name, column in zip(data.column_names, data.columns, strict=True):
+            digest.update(col_name.encode())
+            if column.null_count:
+                digest.update(
+                    pc.is_null(column).combine_chunks().to_numpy(zero_copy_only=False).tobytes()
+                )
+            single = pa.table({col_name: _canonical(column).combine_chunks()})
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, single.schema) as writer:
+                writer.write_table(single)
+            digest.update(sink.getvalue().to_pybytes())
     return digest.hexdigest()
 
 

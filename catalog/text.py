@@ -22,9 +22,40 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _trigger_chars() -> frozenset[str]:
+    """Characters that can make the t2s conversion change a text.
+
+    Every single-character mapping that changes something, plus the changed characters of
+    phrase mappings ("反覆" → "反复"). A text with none of them is already simplified, so the
+    (slow, pure-Python) converter can be skipped: the common case for catalog texts.
+    """
+    from catalog.reference.pkgdata import package_data_path
+
+    def read(name: str) -> dict[str, str]:
+        out = {}
+        path = package_data_path("opencc", "dictionary", name)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2:
+                out[parts[0]] = parts[1].split(" ")[0]
+        return out
+
+    chars = {k for k, v in read("TSCharacters.txt").items() if k != v}
+    for key, value in read("TSPhrases.txt").items():
+        if len(key) == len(value):
+            chars.update(a for a, b in zip(key, value, strict=True) if a != b)
+        elif key != value:
+            chars.update(key)
+    return frozenset(chars)
+
+
 def to_simplified(text: str) -> str:
     """Convert traditional Chinese characters to simplified ones."""
     if not text or text.isascii():
+        return text
+    triggers = _trigger_chars()
+    if not any(ch in triggers for ch in text):
         return text
     return str(_t2s().convert(text))
 

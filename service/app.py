@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from catalog.store import CatalogStore
-from service.api import health
+from indexing.bundle import BundleStore
+from indexing.encoder import Encoder
+from service.api import health, occupations
 from service.config import Settings, get_settings
 from service.errors import install_error_handlers
 from service.state import ServiceState
@@ -27,7 +29,11 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
             "starting" meanwhile; ``False`` loads it before serving (tests).
     """
     settings = settings or get_settings()
-    state = ServiceState(store=CatalogStore(settings.catalog_dir))
+    state = ServiceState(
+        store=CatalogStore(settings.catalog_dir),
+        bundles=BundleStore(settings.index_dir),
+        encoder=Encoder(settings.model),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -54,4 +60,5 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
         )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(occupations.router)
     return app

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from catalog.errors import CatalogError, ImportRejected
 from catalog.store import CatalogStore, SnapshotError
 from service.config import Settings, get_settings
 
@@ -256,7 +257,6 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a published catalog or directory: report, diff, then replace atomically."""
-    from catalog.errors import ImportRejected
     from catalog.importer import apply_import
 
     plan = _plan(args, settings)
@@ -389,6 +389,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args, settings)
     except FileNotFoundError as exc:
         _err(f"找不到文件：{exc.filename}")
+        return EXIT_ERROR
+    except ImportRejected as exc:
+        _err(str(exc))
+        return EXIT_REJECTED
+    except CatalogError as exc:
+        _err(str(exc))
         return EXIT_ERROR
     except SnapshotError as exc:
         _err(f"目录存储错误：{exc}")

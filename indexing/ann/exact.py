@@ -1,0 +1,103 @@
+"""Exact inner-product search (FAISS ``IndexFlatIP``) with the row mask applied in the scan.
+
+Right for up to a few hundred thousand rows: the flat codes are memory-mapped at load, and a
+mask becomes a FAISS ``IDSelectorBitmap`` so only allowed rows are scored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from indexing.ann.base import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    VectorIndex,
+    check_mask,
+    empty_result,
+)
+
+FILE = "flat.faiss"
+
+
+def _faiss() -> Any:
+    try:
+        import faiss
+    except ImportError as exc:  # pragma: no cover - faiss-cpu is a dependency
+        raise ImportError("faiss-cpu is required for vector search: pip install faiss-cpu") from exc
+    return faiss
+
+
+def bitmap_selector(mask: BoolArray) -> tuple[Any, np.ndarray]:
+    """A FAISS ``IDSelectorBitmap`` for a row mask (keep the returned bytes alive while used)."""
+    faiss = _faiss()
+    bits = np.packbits(mask, bitorder="little")
+    return faiss.IDSelectorBitmap(mask.shape[0], faiss.swig_ptr(bits)), bits
+
+
+class ExactIndex(VectorIndex):
+    """Brute-force inner product over all (allowed) rows."""
+
+    kind: ClassVar[str] = "exact"
+
+    def __init__(self, dim: int) -> None:
+        """An empty index of vectors of size ``dim``."""
+        self._dim = dim
+        self._index: Any = _faiss().IndexFlatIP(dim)
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        return self._dim
+
+    def count(self) -> int:
+        """Number of rows."""
+        return int(self._index.ntotal)
+
+    def build(self, vectors: FloatArray) -> None:
+        """Index the vectors (rows get ids 0..n-1)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self._dim:
+            raise ValueError(f"expected (n, {self._dim}) vectors, got {vectors.shape}")
+        self._index = _faiss().IndexFlatIP(self._dim)
+        if len(vectors):
+            self._index.add(vectors)
+
+    def search(
+        self, queries: FloatArray, k: int, mask: BoolArray | None = None
+    ) -> tuple[FloatArray, IntArray]:
+        """Exact top-k among the rows allowed by ``mask``."""
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        mask = check_mask(mask, self.count())
+        if self.count() == 0 or k <= 0 or (mask is not None and not mask.any()):
+            return empty_result(queries.shape[0], max(k, 0))
+        if mask is None:
+            scores, ids = self._index.search(queries, k)
+        else:
+            selector, _bits = bitmap_selector(mask)
+            params = _faiss().SearchParameters(sel=selector)
+            scores, ids = self._index.search(queries, k, params=params)
+        scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
+        return scores, ids.astype(np.int64)
+
+    def vectors(self) -> FloatArray:
+        """All stored vectors (a view of the flat codes where possible)."""
+        n = self.count()
+        if n == 0:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return np.asarray(self._index.reconstruct_n(0, n), dtype=np.float32)
+
+    def _save(self, directory: Path) -> None:
+        _faiss().write_index(self._index, str(directory / FILE))
+
+    @classmethod
+    def _load(cls, directory: Path, *, mmap: bool) -> ExactIndex:
+        faiss = _faiss()
+        flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
+        index = faiss.read_index(str(directory / FILE), flags)
+        out = cls(int(index.d))
+        out._index = index
+        return out

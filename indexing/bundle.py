@@ -1,0 +1,232 @@
+"""Index bundles: one immutable directory per build, published atomically.
+
+Layout under the bundle root::
+
+    bundles/<version>/manifest.json
+                      courses/     dense/, lexical/, ids.json, meta/*.npy
+                      occupations/ dense/, lexical/, occupations.json
+    CURRENT           the version being served (one line)
+    cache/            embeddings keyed by model id + text hash
+
+A build writes into a hidden temporary directory, renames it into place and only then switches
+``CURRENT`` with :func:`os.replace`, so a failed or killed build never touches the bundle
+being served. The manifest records the model that encoded the vectors; loading a bundle with a
+different query encoder is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from catalog.reference.occupations import load_occupations
+from catalog.store import Snapshot
+from indexing.courses import CourseIndex
+from indexing.encoder import EmbeddingCache, Encoder
+from indexing.occupations import OccupationSearcher
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "numpy", "jieba", "pyarrow")
+
+
+class BundleError(RuntimeError):
+    """A bundle is missing, unreadable, or does not fit the configured model."""
+
+
+class ModelMismatch(BundleError):
+    """The bundle was built by another model than the one configured for queries."""
+
+
+def _library_versions() -> dict[str, str]:
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+@dataclass
+class Bundle:
+    """A loaded bundle."""
+
+    manifest: dict[str, Any]
+    path: Path
+    courses: CourseIndex
+    occupations: OccupationSearcher
+
+    @property
+    def version(self) -> str:
+        """The bundle version id."""
+        return str(self.manifest["version"])
+
+
+class BundleStore:
+    """Build, publish and load index bundles under one root directory."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        """Open (not create) a bundle store at ``root``."""
+        self.root = Path(root)
+        self.bundles_dir = self.root / "bundles"
+        self.current_file = self.root / "CURRENT"
+        self.cache_dir = self.root / "cache"
+
+    def current_version(self) -> str | None:
+        """The version being served, or ``None``."""
+        try:
+            text = self.current_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return text or None
+
+    def read_manifest(self, version: str) -> dict[str, Any]:
+        """The manifest of a bundle.
+
+        Raises:
+            BundleError: When missing or unreadable.
+        """
+        path = self.bundles_dir / version / "manifest.json"
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BundleError(f"cannot read bundle manifest {path}: {exc}") from exc
+        return data
+
+    def list_versions(self) -> list[dict[str, Any]]:
+        """Manifests of complete bundles, oldest first."""
+        if not self.bundles_dir.is_dir():
+            return []
+        out = []
+        for p in self.bundles_dir.iterdir():
+            if not p.name.startswith(".") and (p / "manifest.json").is_file():
+                try:
+                    out.append(self.read_manifest(p.name))
+                except BundleError as exc:
+                    logger.warning("skipping bundle %s: %s", p.name, exc)
+        return sorted(out, key=lambda m: str(m.get("built_at", "")))
+
+    def build(
+        self,
+        snapshot: Snapshot,
+        encoder: Encoder,
+        *,
+        today: date | None = None,
+        show_progress: bool = False,
+        publish: bool = True,
+    ) -> dict[str, Any]:
+        """Build a bundle for a catalog snapshot and (by default) make it current.
+
+        Returns:
+            The manifest.
+        """
+        started = time.time()
+        today = today or date.today()
+        self.bundles_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=self.bundles_dir))
+        try:
+            leaves = load_occupations().leaves()
+            user_words = [o.name for o in leaves] + [a for o in leaves for a in o.aliases]
+            cache = EmbeddingCache(self.cache_dir, encoder.model_id)
+            courses, stats = CourseIndex.build(
+                snapshot["courses"],
+                snapshot["sessions"],
+                encoder,
+                today=today,
+                cache=cache,
+                show_progress=show_progress,
+                user_words=user_words,
+            )
+            courses.save(tmp / "courses")
+            occupations = OccupationSearcher.build(encoder, show_progress=show_progress)
+            occupations.save(tmp / "occupations")
+            built_at = datetime.now(UTC)
+            version = f"{built_at:%Y%m%dT%H%M%S%f}Z-{snapshot.manifest.content_hash[:8]}"
+            manifest = {
+                "version": version,
+                "format_version": FORMAT_VERSION,
+                "built_at": built_at.isoformat(),
+                "build_seconds": round(time.time() - started, 2),
+                "model_id": encoder.model_id,
+                "model": encoder.model,
+                "dim": encoder.dim,
+                "catalog_version": snapshot.version,
+                "catalog_hash": snapshot.manifest.content_hash,
+                "catalog_demo": snapshot.manifest.demo,
+                "metadata_day": today.isoformat(),
+                "counts": {
+                    "courses": courses.count(),
+                    "occupations": len(occupations.lexical_codes),
+                    "occupation_rows_dense": len(occupations.dense_codes),
+                },
+                "course_index": stats,
+                "libraries": _library_versions(),
+            }
+            (tmp / "manifest.json").write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            os.rename(tmp, self.bundles_dir / version)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        logger.info("built index bundle %s in %.1f s", version, manifest["build_seconds"])
+        if publish:
+            self.switch(version)
+        return manifest
+
+    def switch(self, version: str) -> None:
+        """Atomically make ``version`` the bundle served."""
+        self.read_manifest(version)
+        tmp = self.root / f".CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(version + "\n", encoding="utf-8")
+        os.replace(tmp, self.current_file)
+
+    def load(self, encoder: Encoder, version: str | None = None) -> Bundle:
+        """Load a bundle (the current one by default), memory-mapped.
+
+        Raises:
+            BundleError: When there is none or it is unreadable.
+            ModelMismatch: When it was built by another model than ``encoder``'s.
+        """
+        version = version or self.current_version()
+        if version is None:
+            raise BundleError(f"no index bundle in {self.root}; build one with `skillmatch index`")
+        manifest = self.read_manifest(version)
+        if manifest.get("model_id") != encoder.model_id:
+            raise ModelMismatch(
+                f"bundle {version} was built with model {manifest.get('model_id')!r} but the "
+                f"service is configured with {encoder.model_id!r}; rebuild the index "
+                "(`skillmatch index`) or configure the same model"
+            )
+        path = self.bundles_dir / version
+        try:
+            courses = CourseIndex.load(path / "courses")
+            occupations = OccupationSearcher.load(path / "occupations", encoder)
+        except (OSError, ValueError, KeyError) as exc:
+            raise BundleError(f"cannot load bundle {version}: {exc}") from exc
+        return Bundle(manifest, path, courses, occupations)
+
+    def prune(self, keep: int = 3) -> list[str]:
+        """Delete old bundles (never the current one) and leftovers of killed builds."""
+        current = self.current_version()
+        versions = [str(m["version"]) for m in self.list_versions()]
+        doomed = [v for v in versions[: max(len(versions) - keep, 0)] if v != current]
+        for v in doomed:
+            shutil.rmtree(self.bundles_dir / v, ignore_errors=True)
+        if self.bundles_dir.is_dir():
+            # Leftovers of killed builds; a build younger than an hour may still be running.
+            for stale in self.bundles_dir.glob(".build-*"):
+                if time.time() - stale.stat().st_mtime > 3600:
+                    shutil.rmtree(stale, ignore_errors=True)
+        return doomed

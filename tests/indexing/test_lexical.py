@@ -1,0 +1,53 @@
+import numpy as np
+
+from indexing.lexical import LexicalIndex
+from indexing.tokenize import LexicalTokenizer
+
+DOCS = [
+    "焊工 电焊工 氩弧焊 焊接金属工件",
+    "养老护理员 照护失能老人 生活照料",
+    "叉车司机 起重装卸机械操作 仓库搬运",
+    "电工 低压电工 水电安装",
+    "中式烹调师 厨师 炒锅 切配",
+]
+
+
+def build():
+    index = LexicalIndex(LexicalTokenizer(["养老护理员", "电焊工"]))
+    index.build(DOCS)
+    return index
+
+
+def test_finds_by_words_and_bigrams():
+    index = build()
+    _, ids = index.search(["在工地干过电焊"], 3)
+    assert ids[0][0] == 0
+    _, ids = index.search(["伺候瘫痪老人"], 3)
+    assert ids[0][0] == 1
+    _, ids = index.search(["養老護理"], 3)  # traditional
+    assert ids[0][0] == 1
+
+
+def test_mask_applied_inside_search():
+    index = build()
+    mask = np.array([False, True, True, True, True])
+    scores, ids = index.search(["电焊 电工"], 5, mask)
+    got = [i for i in ids[0].tolist() if i >= 0]
+    assert 0 not in got
+    assert got[0] == 3
+    assert np.all(np.diff(scores[0][: len(got)]) <= 0)
+
+
+def test_no_match_returns_nothing():
+    index = build()
+    scores, ids = index.search(["xyzzy"], 3)
+    assert (ids == -1).all() and np.isneginf(scores).all()
+
+
+def test_save_load(tmp_path):
+    index = build()
+    index.save(tmp_path / "lex")
+    loaded = LexicalIndex.load(tmp_path / "lex")
+    assert loaded.count() == 5
+    for q in ("电焊", "叉车 搬运", "厨师"):
+        np.testing.assert_array_equal(index.search([q], 3)[1], loaded.search([q], 3)[1])

@@ -1,0 +1,47 @@
+import pytest
+
+from indexing.textnorm import clean_job_title, normalize
+from indexing.tokenize import LexicalTokenizer
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("電焊工（２級）", "电焊工(2级)"),
+        ("養老護理員", "养老护理员"),
+        ("ＰＬＣ　工程師", "PLC 工程师"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("【深圳】急招电焊工（包吃住 8000-12000元/月）", "电焊工"),
+        ("XX机械有限公司招聘数控车床操作工", "数控车床操作工"),
+        ("诚聘 会计 双休 五险一金", "会计"),
+        ("Java开发工程师 15k-25k", "Java开发工程师"),
+        ("美团外卖骑手 月薪过万", "美团外卖骑手"),
+        ("仓库管理员（南山区）", "仓库管理员"),
+        ("高级焊工 2名", "高级焊工"),
+        ("電工（持證）", "电工"),
+        ("加工中心操作工", "加工中心操作工"),  # "中心" is part of the job, not a company
+        ("3D建模师", "3D建模师"),
+        ("招聘", "招聘"),  # never empties a title
+    ],
+)
+def test_clean_job_title(raw, expected):
+    assert clean_job_title(raw) == expected
+
+
+def test_lexical_tokens_traditional_and_fullwidth_equal():
+    tok = LexicalTokenizer(["养老护理员"])
+    assert tok("養老護理員") == tok("养老护理员")
+    assert tok("ＪＡＶＡ開發") == tok("java开发")
+    tokens = tok("我以前在工地干过电焊，想考个焊工证")
+    assert "电焊" in tokens and "#电焊" in tokens and "工地" in tokens
+    assert "我" not in tokens  # stopword
