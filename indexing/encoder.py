@@ -76,6 +76,7 @@ class Encoder:
         self.device = device
         self.batch_size = batch_size
         self._st: Any = None
+        self._static: tuple[Any, FloatArray] | None = None
         self._lock = threading.Lock()
         self._model_id: str | None = None
 
@@ -105,6 +106,7 @@ class Encoder:
                         raise ModelUnavailable(
                             f"cannot load model {self.model!r} ({self.path}): {exc}"
                         ) from exc
+                    self._static = _static_parts(self._st)
                     logger.info("loaded encoder %s (dim %d)", self.model_id, self.dim)
         return self._st
 
@@ -122,6 +124,8 @@ class Encoder:
         st = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._static is not None and len(texts) <= 64 and not show_progress:
+            return _static_encode(self._static, [normalize(t) or "∅" for t in texts])
         vectors = st.encode(
             [normalize(t) or "∅" for t in texts],
             batch_size=self.batch_size,
@@ -134,6 +138,32 @@ class Encoder:
     def encode_one(self, text: str) -> FloatArray:
         """Encode one query (1 x dim)."""
         return self.encode([text])
+
+
+def _static_parts(st: Any) -> tuple[Any, FloatArray] | None:
+    """The tokenizer and weights of a model that is a single ``StaticEmbedding``, else None."""
+    modules = list(st)
+    if len(modules) != 1 or type(modules[0]).__name__ != "StaticEmbedding":
+        return None
+    module = modules[0]
+    weights = module.embedding.weight.detach().cpu().numpy().astype(np.float32)
+    return module.tokenizer, weights
+
+
+def _static_encode(parts: tuple[Any, FloatArray], texts: list[str]) -> FloatArray:
+    """What ``StaticEmbedding`` computes (mean of token vectors), in numpy, normalised.
+
+    For a few texts this skips the framework's batching overhead (≈0.05 ms instead of ≈0.5 ms
+    a query); the result equals ``SentenceTransformer.encode`` (checked by a test).
+    """
+    tokenizer, weights = parts
+    out = np.zeros((len(texts), weights.shape[1]), dtype=np.float32)
+    for i, enc in enumerate(tokenizer.encode_batch(texts, add_special_tokens=False)):
+        if enc.ids:
+            out[i] = weights[enc.ids].mean(axis=0)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    normalized: FloatArray = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+    return normalized
 
 
 class EmbeddingCache:

@@ -1,8 +1,8 @@
 """BM25 lexical index (``bm25s``) over :class:`~indexing.tokenize.LexicalTokenizer` tokens.
 
 Built with the bundle and saved beside it (memory-mapped at load), never rebuilt at start-up.
-Filters are a row mask passed to ``bm25s`` as ``weight_mask``: masked rows score zero and are
-dropped, so a filtered query returns the best allowed rows.
+Filters are a row mask applied to the postings before scores are summed, so a filtered query
+returns the best allowed rows.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class LexicalIndex:
         self.b = b
         self._bm25: Any = None
         self._count = 0
+        self._inverse_vocab: dict[int, str] | None = None
 
     def count(self) -> int:
         """Number of documents."""
@@ -56,26 +57,48 @@ class LexicalIndex:
     def search_tokens(
         self, queries: Sequence[list[str]], k: int, mask: BoolArray | None = None
     ) -> tuple[FloatArray, IntArray]:
-        """Like :meth:`search` with pre-tokenised queries."""
+        """Like :meth:`search` with pre-tokenised queries.
+
+        Scoring reads the postings of the query's tokens straight from the BM25 matrix that
+        ``bm25s`` built (token x document, CSC) and drops masked documents before summing, so
+        the cost follows the postings of the query, not the size of the catalog.
+        """
         mask = check_mask(mask, self._count)
         scores_out, ids_out = empty_result(len(queries), k)
         if self._count == 0 or k <= 0 or (mask is not None and not mask.any()):
             return scores_out, ids_out
-        weight = None if mask is None else mask.astype(np.float32)
-        take = min(k, self._count)
+        matrix = self._bm25.scores
+        data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
+        vocab = self._bm25.vocab_dict
         for i, tokens in enumerate(queries):
-            if not tokens:
+            ids = sorted({vocab[t] for t in tokens if t in vocab})
+            if not ids:
                 continue
-            docs, scores = self._bm25.retrieve(
-                [tokens], k=take, show_progress=False, weight_mask=weight, n_threads=1
-            )
-            keep = scores[0] > 0
+            docs = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in ids])
+            weights = np.concatenate([data[indptr[t] : indptr[t + 1]] for t in ids])
+            # A token repeated in the query counts once per occurrence, as in BM25.
+            counts = [tokens.count(t) for t in (self._token_of(j) for j in ids)]
+            if any(c > 1 for c in counts):
+                reps = np.repeat(np.asarray(counts), [indptr[t + 1] - indptr[t] for t in ids])
+                weights = weights * reps
             if mask is not None:
-                keep &= mask[docs[0]]
-            n = int(keep.sum())
-            ids_out[i, :n] = docs[0][keep]
-            scores_out[i, :n] = scores[0][keep]
+                keep = mask[docs]
+                docs, weights = docs[keep], weights[keep]
+            if docs.size == 0:
+                continue
+            uniq, inverse = np.unique(docs, return_inverse=True)
+            summed = np.bincount(inverse, weights=weights).astype(np.float32)
+            take = min(k, uniq.size)
+            top = np.argpartition(-summed, take - 1)[:take]
+            top = top[np.argsort(-summed[top], kind="stable")]
+            ids_out[i, :take] = uniq[top]
+            scores_out[i, :take] = summed[top]
         return scores_out, ids_out
+
+    def _token_of(self, token_id: int) -> str:
+        if self._inverse_vocab is None:
+            self._inverse_vocab = {v: t for t, v in self._bm25.vocab_dict.items()}
+        return self._inverse_vocab[token_id]
 
     def save(self, directory: Path) -> None:
         """Write the index and its tokenizer dictionary into ``directory``."""
@@ -94,4 +117,7 @@ class LexicalIndex:
         out._count = int((directory / "count.txt").read_text(encoding="utf-8"))
         if out._count:
             out._bm25 = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
+            # Plain ndarray views of the memory maps: slicing a np.memmap is slow.
+            for key in ("data", "indices", "indptr"):
+                out._bm25.scores[key] = out._bm25.scores[key].view(np.ndarray)
         return out

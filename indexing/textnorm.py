@@ -9,6 +9,7 @@ benefit tags.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from catalog.text import normalize_text
 
@@ -29,7 +30,105 @@ _BENEFITS = re.compile(
     r"做六休一|提成|年终奖|可实习|接受小白|无经验可|经验不限|学历不限|男女不限|限男|限女|"
     r"名额有限|多名|若干|\d+\s*名|\d+\s*人)"
 )
-_SEPARATORS = re.compile(r"[\s/|,，;；:：·、+＋_\-—~]+")
+_SEPARATORS = re.compile(r"[\s/|,，;；:：·、+＋_\-—~!！?？.。*#@&$%^=]+")
+_NUM = r"[零一二三四五六七八九十百千万几两\d]+"
+_SCHEDULE = re.compile(
+    rf"(上{_NUM}休{_NUM}|做{_NUM}休{_NUM}|早{_NUM}晚{_NUM}|{_NUM}点(上|下)班|月休{_NUM}天|"
+    rf"(周末)?[单双法]休|(提供|包|管|有)[吃住社保饭补餐补免费住宿宿舍五险一金员工餐]+|"
+    rf"(接受)?(小白|无经验|生手|熟手|生熟手)[均皆都]?可|月(入|均|薪)(过)?{_NUM}[kK千万]?(起)?|"
+    rf"(薪资|待遇|工资)面议|日结|周结|可兼职|兼职)"
+)
+_CODE_LIKE = re.compile(r"\b[a-zA-Z]+\d+[a-zA-Z]*\b")
+_CODE_KEEP = frozenset({"3d", "ue4", "ue5", "a1", "a2", "b1", "b2", "c1", "c2", "s7", "h5"})
+# Recruiting noise words as cscoder (MIT) lists them; used when its data file is installed.
+_FALLBACK_STOPWORDS = [
+    "急招",
+    "直招",
+    "代招",
+    "急聘",
+    "聘请",
+    "直聘",
+    "高薪",
+    "高收入",
+    "高薪资",
+    "底薪",
+    "五险",
+    "六险",
+    "一金",
+    "二金",
+    "年终奖",
+    "提成",
+    "轻松上手",
+    "生熟手均可",
+    "坐班",
+    "长白班",
+    "高提成",
+    "社保",
+    "500强",
+    "五百强",
+    "上市公司",
+    "季度调薪",
+    "餐补",
+    "饭补",
+    "工资高",
+    "收入过万",
+    "月薪过万",
+    "月均过万",
+    "月入过万",
+    "分红",
+    "不加班",
+    "无责",
+    "保底",
+    "保障薪资",
+]
+
+
+@lru_cache(maxsize=1)
+def _noise_words() -> re.Pattern[str]:
+    words = set(_FALLBACK_STOPWORDS)
+    try:
+        from catalog.reference.pkgdata import package_data_path
+
+        path = package_data_path("cscoder", "data", "stopwords.txt")
+        words.update(w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip())
+    except (OSError, RuntimeError):
+        pass
+    words.discard("大专学历")  # education words are information about a person, keep them
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _places() -> re.Pattern[str]:
+    """Region names (full and short, ≥ 2 characters) as they appear in titles."""
+    from catalog.reference.regions import load_regions, short_name
+
+    names: set[str] = set()
+    for region in load_regions().all():
+        if region.name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            continue
+        names.add(region.name)
+        short = short_name(region.name)
+        if len(short) >= 2:
+            names.add(short)
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
+def _strip_places(text: str) -> str:
+    """Remove place names at the start or end of a title ("深圳电工", "电工南山区")."""
+    pattern = _places()
+    for _ in range(3):
+        head = pattern.match(text)
+        if head and len(text) - head.end() >= 2:
+            text = text[head.end() :].lstrip(" -_·")
+            continue
+        break
+    for _ in range(3):
+        tail = re.search(rf"(?:{pattern.pattern})$", text)
+        if tail and tail.start() >= 2:
+            text = text[: tail.start()].rstrip(" -_·")
+            continue
+        break
+    return text
 
 
 def normalize(text: str | None) -> str:
@@ -52,13 +151,17 @@ def clean_job_title(title: str | None) -> str:
         return ""
     original = text
     text = _BRACKETED.sub(" ", text)
+    text = _SCHEDULE.sub(" ", text)
     text = _SALARY.sub(" ", text)
     text = _SALARY_K.sub(" ", text)
     text = _SALARY_WORDS.sub(" ", text)
     text = _BENEFITS.sub(" ", text)
+    text = _noise_words().sub(" ", text)
+    text = _CODE_LIKE.sub(lambda m: m.group(0) if m.group(0).lower() in _CODE_KEEP else " ", text)
     stripped = _COMPANY.sub("", text).strip()
     if len(stripped) >= 2:
         text = stripped
     text = _HIRING.sub(" ", text)
     text = _SEPARATORS.sub(" ", text).strip()
+    text = _strip_places(text)
     return text if len(text.replace(" ", "")) >= 2 else original

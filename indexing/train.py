@@ -42,13 +42,13 @@ SPECIAL = ("[UNK]", "[PAD]")
 class TrainConfig:
     """Hyper-parameters (chosen on the dev split of the project-written examples)."""
 
-    dim: int = 256
+    dim: int = 128
     epochs: int = 12
     batch_size: int = 256
     lr: float = 0.03
     scale: float = 20.0
     seed: int = 20250620
-    max_vocab: int = 20_000
+    max_vocab: int = 30_000
     min_word_count: int = 2
     doc_with_tasks: bool = True
     source_weights: dict[str, float] = field(

@@ -1,9 +1,9 @@
 """Approximate search with FAISS HNSW, for catalogs too big for an exact scan per query.
 
-Filtered search passes the row mask to HNSW as an ``IDSelectorBitmap`` with a raised
-``efSearch``. When the mask is very selective (few allowed rows), graph search loses recall,
-so the index scores the allowed rows exactly instead (the vectors are kept in the index's
-flat storage).
+Filtered search passes the row mask as an ``IDSelectorBitmap``. When the mask is selective
+(few allowed rows, e.g. one province), graph search loses recall and gains nothing, so the
+allowed rows of the index's flat storage are scanned exactly instead; broad masks walk the
+graph with a raised ``efSearch``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from indexing.ann.base import (
     FloatArray,
     IntArray,
     VectorIndex,
-    brute_force,
     check_mask,
     empty_result,
 )
@@ -36,10 +35,11 @@ class HNSWIndex(VectorIndex):
         self,
         dim: int,
         *,
-        m: int = 32,
-        ef_construction: int = 80,
-        ef_search: int = 96,
+        m: int = 16,
+        ef_construction: int = 40,
+        ef_search: int = 64,
         exact_below: int = 20_000,
+        exact_share: float = 0.3,
     ) -> None:
         """An empty HNSW index.
 
@@ -48,13 +48,15 @@ class HNSWIndex(VectorIndex):
             m: Graph degree.
             ef_construction: Build-time beam width.
             ef_search: Query-time beam width (raised for filtered queries).
-            exact_below: Score allowed rows exactly when a mask allows fewer than this many.
+            exact_below: Scan allowed rows exactly when a mask allows fewer than this many.
+            exact_share: ... or when it allows less than this share of all rows.
         """
         self._dim = dim
         self.m = m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
         self.exact_below = exact_below
+        self.exact_share = exact_share
         self._index: Any = self._new()
 
     def _new(self) -> Any:
@@ -81,17 +83,15 @@ class HNSWIndex(VectorIndex):
         if len(vectors):
             self._index.add(vectors)
 
-    def _rows(self, rows: IntArray) -> FloatArray:
-        out = np.empty((rows.size, self._dim), dtype=np.float32)
-        storage = self._index.storage
-        for i, r in enumerate(rows.tolist()):
-            out[i] = storage.reconstruct(int(r))
-        return out
-
     def search(
         self, queries: FloatArray, k: int, mask: BoolArray | None = None
     ) -> tuple[FloatArray, IntArray]:
-        """Top-k (approximate) among the rows allowed by ``mask``."""
+        """Top-k among the rows allowed by ``mask``.
+
+        Unfiltered and broadly filtered queries walk the graph; selective filters (fewer than
+        ``exact_below`` rows, or under ``exact_share`` of all rows) scan the allowed rows of
+        the flat storage exactly, which is both faster and exact there.
+        """
         faiss = _faiss()
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         mask = check_mask(mask, self.count())
@@ -101,16 +101,16 @@ class HNSWIndex(VectorIndex):
             params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
             scores, ids = self._index.search(queries, k, params=params)
         else:
-            allowed = np.flatnonzero(mask)
-            if allowed.size < self.exact_below:
-                sub_scores, sub_ids = brute_force(self._rows(allowed), queries, k)
-                ids = np.where(sub_ids >= 0, allowed[np.maximum(sub_ids, 0)], -1)
-                return sub_scores, ids.astype(np.int64)
-            share = allowed.size / self.count()
-            ef = int(min(max(self.ef_search / max(share, 0.05), k), 2048))
+            allowed = int(mask.sum())
+            share = allowed / self.count()
             selector, _bits = bitmap_selector(mask)
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
-            scores, ids = self._index.search(queries, k, params=params)
+            if allowed < self.exact_below or share < self.exact_share:
+                params = faiss.SearchParameters(sel=selector)
+                scores, ids = self._index.storage.search(queries, k, params=params)
+            else:
+                ef = int(min(max(self.ef_search / share, k), 1024))
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
+                scores, ids = self._index.search(queries, k, params=params)
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return scores, ids.astype(np.int64)
 

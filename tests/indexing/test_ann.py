@@ -44,7 +44,7 @@ def test_exact_equals_numpy_reference(data):
 
 def test_masked_rows_never_returned(data):
     x, q, mask = data
-    for index in (ExactIndex(32), HNSWIndex(32, exact_below=100)):
+    for index in (ExactIndex(32), HNSWIndex(32), HNSWIndex(32, exact_below=1, exact_share=0)):
         index.build(x)
         _, ids = index.search(q, 50, mask)
         assert (ids >= 0).all()
@@ -66,7 +66,7 @@ def test_mask_with_fewer_rows_than_k(data):
 
 def test_hnsw_recall_against_exact(data):
     x, q, mask = data
-    index = HNSWIndex(32, exact_below=10)  # force graph search for the masked query
+    index = HNSWIndex(32, exact_below=10, exact_share=0.01)  # graph search for the mask too
     index.build(x)
     _, ref = numpy_reference(x, q, 10)
     _, got = index.search(q, 10)

@@ -51,3 +51,15 @@ def test_save_load(tmp_path):
     assert loaded.count() == 5
     for q in ("电焊", "叉车 搬运", "厨师"):
         np.testing.assert_array_equal(index.search([q], 3)[1], loaded.search([q], 3)[1])
+
+
+def test_scores_equal_bm25s_reference():
+    # Our postings-based scoring must give bm25s's own scores and order.
+    index = build()
+    for q in ("电焊 电工 电工", "养老 护理", "叉车 仓库 搬运 司机", "厨师 切配"):
+        tokens = index.tokenizer(q)
+        ref_ids, ref_scores = index._bm25.retrieve([tokens], k=5, show_progress=False)
+        scores, ids = index.search([q], 5)
+        n = int((ref_scores[0] > 0).sum())
+        np.testing.assert_array_equal(ids[0][:n], ref_ids[0][:n])
+        np.testing.assert_allclose(scores[0][:n], ref_scores[0][:n], rtol=1e-5)
