@@ -2268,7 +2268,8 @@ def _sessions(
     start = today + start_off.astype("timedelta64[D]")
     end = start + (span - 1).astype("timedelta64[D]")
     close = start - rng.integers(0, 8, size=total).astype("timedelta64[D]")
-    open_ = close - rng.integers(10, 46, size=total).astype("timedelta64[D]")
+    # Enrolment opens when a session is published, three to eleven weeks before it starts.
+    open_ = close - rng.integers(20, 77, size=total).astype("timedelta64[D]")
     capacity = rng.integers(20, 61, size=total)
     began = start <= today
     r = rng.random(total)

@@ -44,3 +44,21 @@ class ImportRejected(CatalogError):
 
 class ImportConflict(CatalogError):
     """The catalog changed between planning an import and applying it; plan again."""
+
+
+class RulesError(CatalogError):
+    """A rules file is malformed; the message names the file, the line and the problem.
+
+    Attributes:
+        path: The rules file.
+        line: The 1-based line of the problem (``None`` when it has no single line).
+        problem: What is wrong, in plain Chinese.
+    """
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        """Build the message "规则文件 <path> 第 <line> 行：<problem>"."""
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"第 {line} 行" if line is not None else "（整个文件）"
+        super().__init__(f"规则文件 {path} {where}：{problem}")

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from catalog.store import CatalogStore
 from indexing.bundle import BundleStore
 from indexing.encoder import Encoder
-from service.api import health, occupations
+from service.api import health, match, occupations
 from service.config import Settings, get_settings
 from service.errors import install_error_handlers
 from service.state import ServiceState
@@ -61,4 +61,5 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(occupations.router)
+    app.include_router(match.router)
     return app

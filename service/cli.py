@@ -280,6 +280,58 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_import(args, settings)
 
 
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a file of evaluation cases through the engine (or a server) and print figures."""
+    from tqdm import tqdm
+
+    from catalog.store import CatalogStore as Store
+    from indexing.bundle import BundleStore
+    from indexing.encoder import Encoder
+    from service.evaluation import (
+        CONFIGS,
+        ViolationChecker,
+        format_table,
+        load_cases,
+        run_against_url,
+        run_in_process,
+    )
+    from service.state import build_matcher
+
+    cases = load_cases(args.file)
+    today = args.today or settings.effective_today()
+    store = Store(Path(args.store) if args.store else settings.catalog_dir)
+    if args.url:
+        checker = ViolationChecker(store.load())
+        summaries = [run_against_url(args.url, cases, today=today, checker=checker)]
+    else:
+        encoder = Encoder(settings.model)
+        bundle = BundleStore(_index_root(args, settings)).load(encoder)
+        snapshot = store.load(bundle.manifest["catalog_version"])
+        matcher = build_matcher(snapshot, bundle, encoder)
+        configs = args.configs.split(",") if args.configs else list(CONFIGS)
+        bar = tqdm(total=len(cases) * len(configs), desc="评估", disable=args.json)
+        summaries = run_in_process(
+            matcher,
+            cases,
+            today=today,
+            configs=configs,
+            checker=ViolationChecker(snapshot),
+            progress=lambda _c, _i: bar.update(1),
+        )
+        bar.close()
+    if args.json:
+        _out(json.dumps([s.row() for s in summaries], ensure_ascii=False, indent=2))
+    else:
+        _out(f"{len(cases)} 个案例，基准日期 {today}")
+        _out(format_table(summaries))
+    if args.details:
+        rows = [o.__dict__ | {"config": s.config} for s in summaries for o in s.outcomes]
+        Path(args.details).write_text(
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+        )
+    return EXIT_OK
+
+
 # -- serve -----------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the API and pages with uvicorn."""
@@ -364,6 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=5)
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     p.set_defaults(func=cmd_occupations)
+
+    p = sub.add_parser("evaluate", help="用评估案例文件（JSON Lines）评估匹配质量")
+    p.add_argument("file")
+    p.add_argument("--url", help="评估运行中的服务（如 http://127.0.0.1:8000），默认进程内")
+    p.add_argument("--today", type=_parse_date, default=None, help="基准日期（默认今天）")
+    p.add_argument("--configs", help="逗号分隔：lexical,dense,hybrid,hybrid+rules（默认全部）")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--details", help="把逐案例结果写入 JSON Lines 文件")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host", default=None)

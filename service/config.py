@@ -5,6 +5,7 @@ Validated at start-up: a bad value stops the process with a message naming the v
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     demo_courses: int = Field(20_000, ge=100, le=5_000_000)
     demo_seed: int = 20250620
     cors_origins: tuple[str, ...] = ()
+    today: date | None = Field(
+        None, description="Pin the day enrolment windows are checked against (demos, evaluation)"
+    )
     model: str = Field(
         "bundled",
         description="Encoder: 'bundled' (the shipped domain model), a local path or a model name",
@@ -42,6 +46,10 @@ class Settings(BaseSettings):
         if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return upper
+
+    def effective_today(self) -> date:
+        """The day to match on: ``today`` if pinned, else the current date."""
+        return self.today or date.today()
 
     @property
     def catalog_dir(self) -> Path:

@@ -10,9 +10,13 @@ import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from catalog.errors import CatalogError
+from catalog.rules import DemandLookup, load_rules
 from catalog.store import CatalogStore, Snapshot, SnapshotError
 from indexing.bundle import Bundle, BundleError, BundleStore
 from indexing.encoder import Encoder, ModelUnavailable
+from service.matching.catalog_view import CatalogView
+from service.matching.engine import Matcher
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ class ServiceState:
     encoder: Encoder
     snapshot: Snapshot | None = None
     bundle: Bundle | None = None
+    matcher: Matcher | None = None
     readiness: Readiness = Readiness.STARTING
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -63,7 +68,8 @@ class ServiceState:
                 )
                 snapshot = self.store.load(bundle.manifest["catalog_version"])
             self.encoder.encode_one("预热")  # load the model before the first request
-        except (SnapshotError, BundleError, ModelUnavailable) as exc:
+            matcher = build_matcher(snapshot, bundle, self.encoder)
+        except (SnapshotError, BundleError, ModelUnavailable, CatalogError) as exc:
             logger.error("not (re)loaded: %s", exc)
             with self._lock:
                 self.error = str(exc)
@@ -71,7 +77,7 @@ class ServiceState:
                     self.readiness = Readiness.FAILED
             return
         with self._lock:
-            self.snapshot, self.bundle = snapshot, bundle
+            self.snapshot, self.bundle, self.matcher = snapshot, bundle, matcher
             self.readiness = Readiness.OK
             self.error = None
         logger.info("serving catalog %s with index %s", snapshot.version, bundle.version)
@@ -81,3 +87,14 @@ class ServiceState:
         thread = threading.Thread(target=self.load, name="loader", daemon=True)
         thread.start()
         return thread
+
+
+def build_matcher(snapshot: Snapshot, bundle: Bundle, encoder: Encoder) -> Matcher:
+    """The matching engine over a snapshot and the bundle built from it."""
+    return Matcher(
+        bundle=bundle,
+        view=CatalogView(snapshot),
+        encoder=encoder,
+        rules=load_rules(),
+        demand=DemandLookup.from_table(snapshot["demand"]),
+    )

@@ -1,0 +1,218 @@
+"""The matching engine on the session's demo catalog."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from catalog.models import Group
+from catalog.store import CatalogStore
+from indexing.bundle import BundleStore
+from indexing.encoder import Encoder
+from service.evaluation import ViolationChecker
+from service.matching.engine import MatchOptions
+from service.matching.profile import ProfileError, build_profile
+from service.state import build_matcher
+from tests.conftest import TODAY
+
+TEXTS = [
+    "在工地干了五年电焊，想考个证",
+    "下岗了，伺候过瘫痪的婆婆，想干养老护理",
+    "想学直播带货",
+    "开过叉车，没证",
+    "",
+    "啥都行，能挣钱就行",
+    "學做蛋糕烘焙",
+    "想学python数据分析",
+]
+
+
+@pytest.fixture(scope="module")
+def matcher(demo_env):
+    encoder = Encoder()
+    bundle = BundleStore(demo_env.data_dir / "index").load(encoder)
+    snapshot = CatalogStore(demo_env.data_dir / "catalog").load(bundle.manifest["catalog_version"])
+    return build_matcher(snapshot, bundle, encoder)
+
+
+@pytest.fixture(scope="module")
+def checker(matcher):
+    return ViolationChecker(matcher.view.snapshot)
+
+
+def profile(matcher, **kw):
+    base = dict(group="unemployed", age=40, region_code="440300", text="")
+    return build_profile(regions=matcher.regions, **(base | kw))
+
+
+def case_of(p):
+    return {
+        "group": p.group,
+        "age": p.age,
+        "region_code": p.region.code,
+        "relocate": p.relocate,
+        "online_only": p.online_only,
+    }
+
+
+def test_results_never_break_hard_constraints(matcher, checker):
+    rng = np.random.default_rng(11)
+    cities = ["440300", "350200", "320100", "410100", "520100", "500100", "650100", "230100"]
+    for i in range(60):
+        p = profile(
+            matcher,
+            group=list(Group)[i % 10].value,
+            age=int(rng.integers(16, 75)),
+            region_code=cities[i % len(cities)],
+            relocate=bool(i % 3 == 0),
+            online_only=bool(i % 7 == 0),
+            text=TEXTS[i % len(TEXTS)],
+        )
+        result = matcher.match(p, MatchOptions(today=TODAY))
+        for r in result.results:
+            assert checker.check(case_of(p), r, TODAY) == [], (p, r["course_id"])
+
+
+def test_result_shape_and_reasons(matcher):
+    result = matcher.match(
+        profile(matcher, text="在工地干了五年电焊，想考个证", relocate=True),
+        MatchOptions(today=TODAY),
+    )
+    assert result.occupations and result.occupations[0]["code"] == "6-18-02-04"
+    assert len(result.occupations) >= 5
+    assert result.results
+    for r in result.results:
+        for key in (
+            "course_id",
+            "title",
+            "occupation",
+            "level",
+            "institution",
+            "region",
+            "mode",
+            "next_session",
+            "subsidy",
+            "fee",
+            "out_of_pocket",
+            "score",
+            "reasons",
+        ):
+            assert key in r
+        assert set(r["next_session"]) >= {"start_date", "enrol_by", "seats_left"}
+        assert r["next_session"]["seats_left"] > 0
+        assert 2 <= len(r["reasons"]) <= 4
+        assert all(isinstance(x, str) and x for x in r["reasons"])
+        assert r["out_of_pocket"] == max(r["fee"] - r["subsidy"]["amount"], 0)
+    scores = [r["score"] for r in result.results]
+    assert scores == sorted(scores, reverse=True) or len(result.results) > 5
+
+
+def test_diversity(matcher):
+    for text in TEXTS[:4]:
+        result = matcher.match(
+            profile(matcher, text=text, relocate=True), MatchOptions(today=TODAY)
+        )
+        per_inst: dict[str, int] = {}
+        for r in result.results:
+            per_inst[r["institution"]["id"]] = per_inst.get(r["institution"]["id"], 0) + 1
+        assert max(per_inst.values(), default=0) <= 2
+        ids = [r["course_id"] for r in result.results]
+        assert len(ids) == len(set(ids))  # one session per course
+
+
+def test_online_only_gets_only_online(matcher):
+    result = matcher.match(
+        profile(matcher, text="想学直播带货", online_only=True), MatchOptions(today=TODAY)
+    )
+    assert result.results
+    assert all(r["mode"] == "online" for r in result.results)
+
+
+def test_age_and_group_limits(matcher):
+    result = matcher.match(
+        profile(matcher, age=70, text="想学点手艺", relocate=True), MatchOptions(today=TODAY)
+    )
+    courses = {c["course_id"]: c for c in matcher.view.snapshot["courses"].to_pylist()}
+    for r in result.results:
+        c = courses[r["course_id"]]
+        assert c["age_min"] <= 70 <= c["age_max"]
+
+
+def test_explain_returns_near_misses_with_rule(matcher):
+    result = matcher.match(
+        profile(matcher, age=63, text="电焊", relocate=True),
+        MatchOptions(today=TODAY, explain=True),
+    )
+    assert result.excluded
+    for e in result.excluded:
+        assert e["rule"] and e["reason"]
+    assert {r["course_id"] for r in result.results}.isdisjoint(
+        e["course_id"] for e in result.excluded
+    )
+
+
+def test_online_sorts_after_equal_local(matcher):
+    from service.matching.engine import Candidate
+
+    p = profile(matcher, text="电商")
+    local = Candidate(row=0, text_score=1.0, tier=0)
+    online = Candidate(row=0, text_score=1.0, tier=0)
+    row = matcher.view.course_rows([0])[0]
+    local.course = dict(row, mode="offline")
+    online.course = dict(row, mode="online")
+    for c in (local, online):
+        matcher._score(p, c, {}, TODAY)
+    assert online.score < local.score
+    p_online = profile(matcher, text="电商", online_only=True)
+    matcher._score(p_online, online, {}, TODAY)
+    assert online.features["proximity"] == 1.0
+
+
+def test_empty_text_still_recommends(matcher):
+    result = matcher.match(
+        profile(matcher, group="older_worker", age=55, text=""), MatchOptions(today=TODAY)
+    )
+    assert result.occupations == []
+    assert result.results
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"age": 80}, "age"),
+        ({"age": 15}, "age"),
+        ({"group": "alien"}, "group"),
+        ({"region_code": "999999"}, "region_code"),
+        ({"region_code": None, "address": "火星基地"}, "address"),
+        ({"education": "幼儿园"}, "education"),
+        ({"limit": 51}, "limit"),
+        ({"current_level": "九级"}, "current_level"),
+    ],
+)
+def test_bad_profiles_refused(matcher, kw, field):
+    with pytest.raises(ProfileError) as err:
+        profile(matcher, **kw)
+    assert err.value.field == field
+    assert err.value.message
+
+
+def test_address_resolves_region(matcher):
+    p = profile(matcher, region_code=None, address="广东省深圳市南山区科技园")
+    assert p.region.code == "440305"
+    assert matcher.match(p, MatchOptions(today=TODAY)).region["code"] == "440305"
+
+
+def test_relocate_widens_reach(matcher):
+    p_home = profile(matcher, text="电焊", region_code="520100")
+    p_move = profile(matcher, text="电焊", region_code="520100", relocate=True)
+    home = matcher.match(p_home, MatchOptions(today=TODAY, rules=False))
+    away = matcher.match(p_move, MatchOptions(today=TODAY, rules=False))
+    regions_home = {r["region"]["code"][:2] for r in home.results if r["mode"] != "online"}
+    assert regions_home <= {"52"}
+    assert len(away.results) >= len(home.results)
+
+
+def test_today_matters(matcher):
+    far = date(2030, 1, 1)
+    result = matcher.match(profile(matcher, text="电焊", relocate=True), MatchOptions(today=far))
+    assert result.results == []
