@@ -44,8 +44,11 @@ test: lint ## Lint, then the test suite (slow tests excluded)
 test-slow: $(STAMP) ## Only the slow tests
 	$(BIN)/python -m pytest -m slow
 
-bench: $(STAMP) ## Benchmarks (print figures)
+bench: $(STAMP) ## Benchmarks (print figures; the 1M-course index bench takes ~10 min)
 	$(BIN)/python bench/bench_generate.py
+	$(BIN)/python bench/bench_rules.py
+	$(BIN)/python bench/bench_match.py
+	$(BIN)/python bench/bench_index.py 10000 100000
 
 clean: ## Remove generated data (keeps the virtualenv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
