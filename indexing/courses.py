@@ -36,6 +36,8 @@ MODE_CODES = {Mode.OFFLINE.value: 0, Mode.ONLINE.value: 1, Mode.BLENDED.value: 2
 GROUP_BITS = {g.value: 1 << i for i, g in enumerate(Group)}
 ALL_GROUPS = (1 << len(GROUP_BITS)) - 1
 EXACT_LIMIT = 200_000
+# Characters of the description indexed lexically (BM25 memory at build grows with them).
+LEXICAL_DESCRIPTION = 100
 META_ARRAYS = (
     "province",
     "city",
@@ -95,7 +97,7 @@ def course_texts(courses: pa.Table) -> tuple[list[str], list[str]]:
         # The opening of a description says what the course is; the rest is logistics.
         short = (desc or "")[:100]
         dense.append(f"{title} {name} {short}")
-        lexical.append(f"{title} {name} {name} {aliases} {short}")
+        lexical.append(f"{title} {name} {name} {aliases} {short[:LEXICAL_DESCRIPTION]}")
     return dense, lexical
 
 

@@ -1,4 +1,7 @@
-"""BM25 lexical index (``bm25s``) over :class:`~indexing.tokenize.LexicalTokenizer` tokens.
+"""BM25 lexical index over :class:`~indexing.tokenize.LexicalTokenizer` tokens (bm25s format).
+
+The matrix is built by :mod:`indexing.bm25build` (the same scores as ``bm25s``, without holding
+every token list in memory) and loaded with ``bm25s.BM25.load``.
 
 Built with the bundle and saved beside it (memory-mapped at load), never rebuilt at start-up.
 Filters are a row mask applied to the postings before scores are summed, so a filtered query
@@ -10,11 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from indexing.ann.base import BoolArray, FloatArray, IntArray, check_mask, empty_result
+from indexing.bm25build import build_bm25_matrix, save_bm25s
 from indexing.tokenize import LexicalTokenizer
 
 logger = logging.getLogger(__name__)
@@ -30,7 +33,8 @@ class LexicalIndex:
         self.tokenizer = tokenizer
         self.k1 = k1
         self.b = b
-        self._bm25: Any = None
+        self._matrix: dict[str, np.ndarray] = {}
+        self._vocab: dict[str, int] = {}
         self._count = 0
         self._inverse_vocab: dict[int, str] | None = None
 
@@ -39,14 +43,16 @@ class LexicalIndex:
         return self._count
 
     def build(self, texts: Sequence[str], *, show_progress: bool = False) -> None:
-        """Tokenise and index ``texts``."""
-        import bm25s
+        """Tokenise and index ``texts`` (in chunks: memory stays at integer arrays)."""
+        from tqdm import tqdm
 
-        corpus = [self.tokenizer(t) or ["∅"] for t in texts]
-        self._bm25 = bm25s.BM25(k1=self.k1, b=self.b)
-        if corpus:
-            self._bm25.index(corpus, show_progress=show_progress)
-        self._count = len(corpus)
+        bar = tqdm(total=len(texts), desc="词法索引", disable=not show_progress, unit="doc")
+        self._matrix, self._vocab = build_bm25_matrix(
+            texts, self.tokenizer, k1=self.k1, b=self.b, progress=bar.update
+        )
+        bar.close()
+        self._count = len(texts)
+        self._inverse_vocab = None
 
     def search(
         self, queries: Sequence[str], k: int, mask: BoolArray | None = None
@@ -67,9 +73,9 @@ class LexicalIndex:
         scores_out, ids_out = empty_result(len(queries), k)
         if self._count == 0 or k <= 0 or (mask is not None and not mask.any()):
             return scores_out, ids_out
-        matrix = self._bm25.scores
+        matrix = self._matrix
         data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
-        vocab = self._bm25.vocab_dict
+        vocab = self._vocab
         for i, tokens in enumerate(queries):
             ids = sorted({vocab[t] for t in tokens if t in vocab})
             if not ids:
@@ -97,27 +103,32 @@ class LexicalIndex:
 
     def _token_of(self, token_id: int) -> str:
         if self._inverse_vocab is None:
-            self._inverse_vocab = {v: t for t, v in self._bm25.vocab_dict.items()}
+            self._inverse_vocab = {v: t for t, v in self._vocab.items()}
         return self._inverse_vocab[token_id]
 
     def save(self, directory: Path) -> None:
-        """Write the index and its tokenizer dictionary into ``directory``."""
+        """Write the index (``bm25s`` layout) and its tokenizer dictionary into ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
         self.tokenizer.save(directory / DICT_FILE)
-        if self._bm25 is not None and self._count:
-            self._bm25.save(str(directory), show_progress=False)
+        if self._count:
+            save_bm25s(
+                directory, self._matrix, self._vocab, k1=self.k1, b=self.b, num_docs=self._count
+            )
         (directory / "count.txt").write_text(str(self._count), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> LexicalIndex:
-        """Read an index written by :meth:`save`."""
+        """Read an index written by :meth:`save` with ``bm25s`` (memory-mapped)."""
         import bm25s
 
         out = cls(LexicalTokenizer.load(directory / DICT_FILE))
         out._count = int((directory / "count.txt").read_text(encoding="utf-8"))
         if out._count:
-            out._bm25 = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
+            loaded = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
+            out.k1, out.b = float(loaded.k1), float(loaded.b)
             # Plain ndarray views of the memory maps: slicing a np.memmap is slow.
-            for key in ("data", "indices", "indptr"):
-                out._bm25.scores[key] = out._bm25.scores[key].view(np.ndarray)
+            out._matrix = {
+                key: loaded.scores[key].view(np.ndarray) for key in ("data", "indices", "indptr")
+            }
+            out._vocab = dict(loaded.vocab_dict)
         return out
