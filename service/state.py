@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from catalog.errors import CatalogError
@@ -39,6 +40,7 @@ class ServiceState:
     snapshot: Snapshot | None = None
     bundle: Bundle | None = None
     matcher: Matcher | None = None
+    loaded_at: datetime | None = None
     readiness: Readiness = Readiness.STARTING
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -78,6 +80,7 @@ class ServiceState:
             return
         with self._lock:
             self.snapshot, self.bundle, self.matcher = snapshot, bundle, matcher
+            self.loaded_at = datetime.now(UTC)
             self.readiness = Readiness.OK
             self.error = None
         logger.info("serving catalog %s with index %s", snapshot.version, bundle.version)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from catalog.models import Education, Group
+from service.api.common import error_responses
 from service.deps import SettingsDep, StateDep
 from service.errors import NotReady, ServiceError
 from service.matching.engine import MatchOptions
@@ -18,11 +20,33 @@ router = APIRouter(tags=["match"])
 class MatchRequest(BaseModel):
     """A job-seeker's profile."""
 
-    model_config = ConfigDict(extra="ignore")
+    # The documented constraints (enum, minimum, maximum) are checked by build_profile, which
+    # gives each field its own Chinese message; they are in the schema for clients and fuzzers.
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "group": "migrant_worker",
+                    "age": 36,
+                    "education": "初中",
+                    "region_code": "440305",
+                    "text": "在工地干了几年电焊，想考个证",
+                }
+            ]
+        },
+    )
 
-    group: str = Field(description="人员类别，如 unemployed、migrant_worker")
-    age: int = Field(description="年龄，16–75")
-    education: str | None = Field(None, description="学历：小学 初中 高中 中专 大专 本科 硕士 博士")
+    group: str = Field(
+        description="人员类别，如 unemployed、migrant_worker",
+        json_schema_extra={"enum": [g.value for g in Group]},
+    )
+    age: int = Field(description="年龄，16–75", json_schema_extra={"minimum": 16, "maximum": 75})
+    education: str | None = Field(
+        None,
+        description="学历：小学 初中 高中 中专 大专 本科 硕士 博士",
+        json_schema_extra={"enum": [*(e.value for e in Education), None]},
+    )
     region_code: str | None = Field(None, max_length=12, description="6 位行政区划代码")
     address: str | None = Field(
         None, max_length=200, description="地址（无地区代码时用于识别地区）"
@@ -31,7 +55,9 @@ class MatchRequest(BaseModel):
     online_only: bool = Field(False, description="只能参加线上培训")
     text: str = Field("", max_length=1000, description="本人的话：经历、技能、限制和愿望")
     current_level: str | None = Field(None, max_length=20, description="现有技能等级")
-    limit: int = Field(10, description="返回数量，最多 50")
+    limit: int = Field(
+        10, description="返回数量，最多 50", json_schema_extra={"minimum": 1, "maximum": 50}
+    )
 
 
 class InvalidProfile(ServiceError):
@@ -41,7 +67,7 @@ class InvalidProfile(ServiceError):
     code = "invalid_profile"
 
 
-@router.post("/api/v1/match")
+@router.post("/api/v1/match", responses=error_responses(400, 413, 414, 422, 503))
 def match(
     body: MatchRequest,
     state: StateDep,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from service.api.common import error_responses
 from service.deps import StateDep
 from service.errors import NotReady
 
@@ -21,7 +22,11 @@ class OccupationOut(BaseModel):
     score: float
 
 
-@router.get("/api/v1/occupations/search", response_model=list[OccupationOut])
+@router.get(
+    "/api/v1/occupations/search",
+    response_model=list[OccupationOut],
+    responses=error_responses(414, 422, 503),
+)
 def search_occupations(
     state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="职位名称或一句工作描述")],
