@@ -7,7 +7,7 @@ duration with a fixed number of connections, and prints requests/s, latency perc
 errors. The load generator is ``wrk`` (Debian package) when installed, otherwise a Python
 asyncio client (httpx); the output says which. Only 127.0.0.1 is ever contacted.
 
-    .venv/bin/python bench/bench_load.py [--seconds 60] [--connections 16] [--workers 2]
+    .venv/bin/python bench/bench_load.py [--seconds 60] [--connections 4] [--workers 1]
 """
 
 from __future__ import annotations
@@ -154,8 +154,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--courses", type=int, default=20_000)
     ap.add_argument("--seconds", type=int, default=60)
-    ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--python-client", action="store_true", help="use the Python client")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))

@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 CANDIDATES_TEXT = 150
 CANDIDATES_OCCUPATION = 120
 OCCUPATIONS_INFERRED = 8
-SHORTLIST = 80
+SHORTLIST = 40
 TIER_VALUE = {
     UrgencyTier.VERY_SHORT.value: 1.0,
     UrgencyTier.SHORT.value: 0.7,
