@@ -38,15 +38,16 @@ def bitmap_selector(mask: BoolArray) -> tuple[Any, np.ndarray]:
     return faiss.IDSelectorBitmap(mask.shape[0], faiss.swig_ptr(bits)), bits
 
 
-class ExactIndex(VectorIndex):
-    """Brute-force inner product over all (allowed) rows."""
-
-    kind: ClassVar[str] = "exact"
+class FaissIndex(VectorIndex):
+    """What the FAISS backends share: the wrapped index, its dimension, count and build."""
 
     def __init__(self, dim: int) -> None:
         """An empty index of vectors of size ``dim``."""
         self._dim = dim
-        self._index: Any = _faiss().IndexFlatIP(dim)
+        self._index: Any = self._new()
+
+    def _new(self) -> Any:
+        raise NotImplementedError
 
     @property
     def dim(self) -> int:
@@ -58,13 +59,22 @@ class ExactIndex(VectorIndex):
         return int(self._index.ntotal)
 
     def build(self, vectors: FloatArray) -> None:
-        """Index the vectors (rows get ids 0..n-1)."""
+        """Index the vectors (rows get ids 0..n-1); replaces any previous content."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self._dim:
             raise ValueError(f"expected (n, {self._dim}) vectors, got {vectors.shape}")
-        self._index = _faiss().IndexFlatIP(self._dim)
+        self._index = self._new()
         if len(vectors):
             self._index.add(vectors)
+
+
+class ExactIndex(FaissIndex):
+    """Brute-force inner product over all (allowed) rows."""
+
+    kind: ClassVar[str] = "exact"
+
+    def _new(self) -> Any:
+        return _faiss().IndexFlatIP(self._dim)
 
     def search(
         self, queries: FloatArray, k: int, mask: BoolArray | None = None

@@ -17,16 +17,15 @@ from indexing.ann.base import (
     BoolArray,
     FloatArray,
     IntArray,
-    VectorIndex,
     check_mask,
     empty_result,
 )
-from indexing.ann.exact import _faiss, bitmap_selector
+from indexing.ann.exact import FaissIndex, _faiss, bitmap_selector
 
 FILE = "hnsw.faiss"
 
 
-class HNSWIndex(VectorIndex):
+class HNSWIndex(FaissIndex):
     """HNSW graph over inner product, with exact fallback for selective masks."""
 
     kind: ClassVar[str] = "hnsw"
@@ -51,37 +50,18 @@ class HNSWIndex(VectorIndex):
             exact_below: Scan allowed rows exactly when a mask allows fewer than this many.
             exact_share: ... or when it allows less than this share of all rows.
         """
-        self._dim = dim
         self.m = m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
         self.exact_below = exact_below
         self.exact_share = exact_share
-        self._index: Any = self._new()
+        super().__init__(dim)
 
     def _new(self) -> Any:
         faiss = _faiss()
         index = faiss.IndexHNSWFlat(self._dim, self.m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = self.ef_construction
         return index
-
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self._dim
-
-    def count(self) -> int:
-        """Number of rows."""
-        return int(self._index.ntotal)
-
-    def build(self, vectors: FloatArray) -> None:
-        """Index the vectors (rows get ids 0..n-1)."""
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[1] != self._dim:
-            raise ValueError(f"expected (n, {self._dim}) vectors, got {vectors.shape}")
-        self._index = self._new()
-        if len(vectors):
-            self._index.add(vectors)
 
     def search(
         self, queries: FloatArray, k: int, mask: BoolArray | None = None
