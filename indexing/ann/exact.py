@@ -7,7 +7,7 @@ mask becomes a FAISS ``IDSelectorBitmap`` so only allowed rows are scored.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -46,8 +46,22 @@ class FaissIndex(VectorIndex):
         self._dim = dim
         self._index: Any = self._new()
 
+    file_name: ClassVar[str]
+
     def _new(self) -> Any:
         raise NotImplementedError
+
+    def _save(self, directory: Path) -> None:
+        _faiss().write_index(self._index, str(directory / self.file_name))
+
+    @classmethod
+    def _load(cls, directory: Path, *, mmap: bool) -> Self:
+        faiss = _faiss()
+        flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
+        index = faiss.read_index(str(directory / cls.file_name), flags)
+        out = cls(int(index.d))
+        out._index = index
+        return out
 
     @property
     def dim(self) -> int:
@@ -72,6 +86,7 @@ class ExactIndex(FaissIndex):
     """Brute-force inner product over all (allowed) rows."""
 
     kind: ClassVar[str] = "exact"
+    file_name: ClassVar[str] = FILE
 
     def _new(self) -> Any:
         return _faiss().IndexFlatIP(self._dim)
@@ -99,15 +114,3 @@ class ExactIndex(FaissIndex):
         if n == 0:
             return np.zeros((0, self._dim), dtype=np.float32)
         return np.asarray(self._index.reconstruct_n(0, n), dtype=np.float32)
-
-    def _save(self, directory: Path) -> None:
-        _faiss().write_index(self._index, str(directory / FILE))
-
-    @classmethod
-    def _load(cls, directory: Path, *, mmap: bool) -> ExactIndex:
-        faiss = _faiss()
-        flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
-        index = faiss.read_index(str(directory / FILE), flags)
-        out = cls(int(index.d))
-        out._index = index
-        return out

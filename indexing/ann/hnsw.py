@@ -8,7 +8,6 @@ graph with a raised ``efSearch``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,6 +28,7 @@ class HNSWIndex(FaissIndex):
     """HNSW graph over inner product, with exact fallback for selective masks."""
 
     kind: ClassVar[str] = "hnsw"
+    file_name: ClassVar[str] = FILE
 
     def __init__(
         self,
@@ -93,15 +93,3 @@ class HNSWIndex(FaissIndex):
                 scores, ids = self._index.search(queries, k, params=params)
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return scores, ids.astype(np.int64)
-
-    def _save(self, directory: Path) -> None:
-        _faiss().write_index(self._index, str(directory / FILE))
-
-    @classmethod
-    def _load(cls, directory: Path, *, mmap: bool) -> HNSWIndex:
-        faiss = _faiss()
-        flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
-        index = faiss.read_index(str(directory / FILE), flags)
-        out = cls(int(index.d))
-        out._index = index
-        return out
