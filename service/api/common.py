@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.errors import ServiceError
+
+
+class PlainJSONResponse(JSONResponse):
+    """JSON of plain dicts, lists, strings and numbers, serialised in one ``json.dumps``.
+
+    For large responses built by the engine as plain data: FastAPI's ``jsonable_encoder``
+    walks them in Python first (0.8 ms of the match response, measured), this does not.
+    Chinese text is kept as UTF-8 rather than escaped.
+    """
+
+    def render(self, content: Any) -> bytes:
+        """Serialise ``content`` (plain JSON types only)."""
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class OutModel(BaseModel):

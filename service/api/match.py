@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.models import Education, Group
-from service.api.common import error_responses
+from service.api.common import PlainJSONResponse, error_responses
 from service.deps import SettingsDep, StateDep
 from service.errors import NotReady, ServiceError
 from service.matching.engine import MatchOptions
@@ -67,13 +67,18 @@ class InvalidProfile(ServiceError):
     code = "invalid_profile"
 
 
-@router.post("/api/v1/match", responses=error_responses(400, 413, 414, 422, 503))
+@router.post(
+    "/api/v1/match",
+    response_model=dict[str, Any],
+    response_class=PlainJSONResponse,
+    responses=error_responses(400, 413, 414, 422, 503),
+)
 def match(
     body: MatchRequest,
     state: StateDep,
     settings: SettingsDep,
     explain: Annotated[bool, Query(description="同时返回未入选的相近课程及原因")] = False,
-) -> dict[str, Any]:
+) -> PlainJSONResponse:
     """Recommend courses for a profile, best first, each with plain-Chinese reasons."""
     matcher = state.matcher
     if matcher is None:
@@ -92,4 +97,4 @@ def match(
     }
     if explain:
         out["excluded"] = result.excluded
-    return out
+    return PlainJSONResponse(out)

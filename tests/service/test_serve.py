@@ -54,3 +54,32 @@ def test_serve_answers_health_on_given_port(demo_env):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_worker_socket_gets_tcp_nodelay_on_accepted_connections() -> None:
+    """Multi-worker serving: replies must not wait for a delayed ACK (Nagle, ~40 ms each)."""
+    import asyncio
+    import socket
+
+    from service.cli import tcp_listen_socket
+
+    async def accepted_nodelay(listener: socket.socket) -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        port = listener.getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        value = await asyncio.wait_for(seen, 10)
+        writer.close()
+        server.close()
+        return value
+
+    listener = tcp_listen_socket("127.0.0.1", 0)
+    assert listener.proto == socket.IPPROTO_TCP
+    assert asyncio.run(accepted_nodelay(listener)) != 0
