@@ -204,6 +204,12 @@ POPULAR: Final[dict[str, float]] = {
     "4-13-01-05": 2.0, "4-14-06-02": 1.3, "4-02-06-03": 1.2,
     "4-04-05-01": 1.3, "4-04-04-02": 1.3, "4-07-02-05": 1.3, "4-04-05-02": 1.2,
 }  # fmt: skip
+# Subsidised training concentrates on a few dozen occupations (electricians, welders, cooks,
+# carers, domestic and e-commerce workers): squaring the multipliers above puts about a quarter
+# of all courses in the 20 most common occupations, and each city offers at least
+# DISTINCT_SHARE x its course count distinct occupations.
+POPULAR_POWER: Final = 2.0
+DISTINCT_SHARE: Final = 0.4
 MAJOR_WEIGHT: Final[dict[int, float]] = {2: 0.3, 3: 0.6, 4: 1.0, 5: 0.9, 6: 1.0}
 
 # 专项职业能力 items offered for an occupation (first element most common).
@@ -833,7 +839,7 @@ def _build_occupations() -> _Occ:
         tasks.append(tuple(_clip_task(t) for t in occ.tasks))
         aliases.append(tuple(a for a in occ.aliases if _clean_alias(a, occ.name))[:4])
         major = int(code[0])
-        base[i] = MAJOR_WEIGHT.get(major, 0.8) * POPULAR.get(code, 1.0)
+        base[i] = MAJOR_WEIGHT.get(major, 0.8) * POPULAR.get(code, 1.0) ** POPULAR_POWER
         listed = [m for m in memberships[code] if m[0] >= 0]
         for j, (si, _, _) in enumerate(listed[:3]):
             sec[i, j] = si
@@ -1191,7 +1197,7 @@ def _allocate(
             np.where(tier_p >= 0, prov_mult[tier_p.clip(0)], 1.0),
         )
         w = prov_w[pi] * mult
-        distinct = min(math.ceil(0.6 * c), w.shape[0] // 2)
+        distinct = min(math.ceil(DISTINCT_SHARE * c), w.shape[0] // 2)
         first = _topk_gumbel(rng, np.log(w), distinct)
         rest = rng.choice(w.shape[0], size=c - first.shape[0], p=w / w.sum())
         occupation[start : start + c] = rng.permutation(np.concatenate([first, rest]))
@@ -2250,7 +2256,9 @@ def _sessions(
     j = np.arange(total) - np.repeat(first, k)  # 0 = earliest
     last_j = k[row] - 1
     interval = rng.integers(30, 121, size=n)[row]
-    last_start = rng.integers(-100, 151, size=n)[row]
+    # Most published projects run classes on a rolling basis into the coming months; some
+    # have finished their last class (kept for history and near-miss explanations).
+    last_start = rng.integers(-30, 151, size=n)[row]
     start_off = last_start - (last_j - j) * interval
     # Duration from hours and rhythm (full-time, weekend, evening) or an online window.
     rhythm = rng.choice(3, size=n, p=[0.6, 0.25, 0.15])[row]
@@ -2268,8 +2276,12 @@ def _sessions(
     start = today + start_off.astype("timedelta64[D]")
     end = start + (span - 1).astype("timedelta64[D]")
     close = start - rng.integers(0, 8, size=total).astype("timedelta64[D]")
-    # Enrolment opens when a session is published, three to eleven weeks before it starts.
-    open_ = close - rng.integers(20, 77, size=total).astype("timedelta64[D]")
+    # Enrolment opens when a session is published, one to four months before it starts;
+    # for a rolling project, at the latest when the previous class starts (下期报名).
+    open_ = close - rng.integers(30, 121, size=total).astype("timedelta64[D]")
+    prev_start = np.roll(start, 1)
+    rolling = (j > 0) & (prev_start < open_)
+    open_ = np.where(rolling, prev_start, open_)
     capacity = rng.integers(20, 61, size=total)
     began = start <= today
     r = rng.random(total)

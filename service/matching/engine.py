@@ -257,21 +257,24 @@ class Matcher:
             ):
                 scored[row] = max(scored.get(row, 0.0), s)
         codes = tuple(h.code for h in inferred[:5]) or self._default_occupations(profile)
-        if codes:
-            occ_mask = mask & index.mask(CourseFilter(occupations=codes))
-            if profile.text:
-                found = index.search(
+        if codes and profile.text:
+            # Each inferred occupation gets its own quota, so that one occupation with many
+            # courses nearby cannot crowd the others out of the candidates.
+            quota = max(CANDIDATES_OCCUPATION // len(codes), 10)
+            for code in codes:
+                occ_mask = mask & index.mask(CourseFilter(occupations=(code,)))
+                for row, s in index.search(
                     text=profile.text,
                     query_vector=query,
-                    k=CANDIDATES_OCCUPATION,
+                    k=quota,
                     mask=occ_mask,
                     mode=options.mode,
-                )
-            else:
-                rows = np.flatnonzero(occ_mask)[:CANDIDATES_OCCUPATION]
-                found = [(int(r), 1.0) for r in rows]
-            for row, s in found:
-                scored.setdefault(row, s)
+                ):
+                    scored.setdefault(row, s)
+        elif codes:
+            occ_mask = mask & index.mask(CourseFilter(occupations=codes))
+            for r in np.flatnonzero(occ_mask)[:CANDIDATES_OCCUPATION]:
+                scored.setdefault(int(r), 1.0)
         if not profile.text and len(scored) < CANDIDATES_OCCUPATION:
             # Nothing said and little demanded nearby: whatever is open to the person.
             for r in np.flatnonzero(mask)[: CANDIDATES_OCCUPATION - len(scored)]:
@@ -352,7 +355,23 @@ class Matcher:
             code = leaves[idx] if idx >= 0 else ""
             return (1 - REL_MIX) * c.text_score + REL_MIX * occ_score.get(code, 0.0)
 
-        return sorted(candidates, key=relevance, reverse=True)[:SHORTLIST]
+        ranked = sorted(candidates, key=relevance, reverse=True)
+        # At most a quarter of the shortlist per occupation at first, so that the rules and the
+        # final diversity step have several occupations to choose from; then fill up.
+        cap = SHORTLIST // 4
+        per_occ: dict[int, int] = {}
+        chosen: list[Candidate] = []
+        held: list[Candidate] = []
+        for c in ranked:
+            idx = int(occupation[c.row])
+            if per_occ.get(idx, 0) < cap:
+                per_occ[idx] = per_occ.get(idx, 0) + 1
+                chosen.append(c)
+                if len(chosen) == SHORTLIST:
+                    return chosen
+            else:
+                held.append(c)
+        return chosen + held[: SHORTLIST - len(chosen)]
 
     def _score(
         self,

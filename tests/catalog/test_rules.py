@@ -617,7 +617,10 @@ def test_default_group_agrees_with_the_generator(demo: Demo) -> None:
        generator's amounts.
     3. Henan (410000) skill-level courses whose occupation is not in the directory: the
        generator pays nothing; Henan's rules pay 50% of its general standard.
-    4. Jiangsu (320000) online courses: the rules pay 50% of the subsidy online.
+    4. Jiangsu (320000) online courses: the rules pay 50% of the subsidy online; provinces
+       whose rules do not subsidise online skill-level training (Tianjin) pay nothing.
+    5. A province's cap per course (Jiangsu 6,000 yuan) applied by the rules to a level-1
+       course whose uplifts exceed it; the generator does not cap.
 
     Suggested generator change (not made here): take the flat amounts, the unlisted share
     and the online share from ``load_rules().for_region(...)``, and make training-certificate
@@ -642,6 +645,12 @@ def test_default_group_agrees_with_the_generator(demo: Demo) -> None:
             or (cert is CertificateType.SPECIAL_ABILITY and province not in rules.provinces)
             or (province == "410000" and "未列入" in result.subsidy_basis)
             or (province == "320000" and course.mode is Mode.ONLINE)
+            or (
+                course.mode is Mode.ONLINE
+                and result.subsidy == 0
+                and "线上" in result.subsidy_basis
+            )
+            or ("上限" in result.subsidy_basis and result.subsidy < course.subsidy_amount)
         )
         if not explained:
             unexplained.append(
