@@ -26,6 +26,7 @@ from indexing.encoder import Encoder
 from indexing.lexical import LexicalIndex
 from indexing.textnorm import clean_job_title, normalize
 from indexing.tokenize import LexicalTokenizer
+from indexing.typos import expand_typos
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +180,7 @@ class OccupationSearcher:
             query_vector: The already encoded query (saves encoding twice).
             depth: Rows read from each channel before fusing.
         """
+        text = expand_typos(text)
         query = clean_job_title(text) if len(normalize(text)) <= 40 else normalize(text)
         if not query:
             return []

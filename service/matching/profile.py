@@ -8,6 +8,7 @@ from catalog.models import Education, Group
 from catalog.reference.ladder import SkillLevel, parse_level
 from catalog.reference.regions import Region, RegionIndex
 from indexing.textnorm import normalize
+from indexing.typos import expand_typos
 
 MAX_TEXT = 1000
 
@@ -33,7 +34,8 @@ class Profile:
         region: The home region (resolved from a code or an address).
         relocate: Willing to train or work outside the home city.
         online_only: Can only attend online.
-        text: The person's words, normalised (NFKC, simplified characters).
+        text: The person's words, normalised (NFKC, simplified characters), followed by the
+            trade words their likely typos stand for (see ``indexing.typos``).
         current_level: Current rung on the skill ladder, if given.
         limit: How many results to return.
     """
@@ -104,7 +106,7 @@ def build_profile(
         region=region,
         relocate=relocate,
         online_only=online_only,
-        text=normalize(text)[:MAX_TEXT],
+        text=expand_typos(normalize(text)[:MAX_TEXT]),
         current_level=level,
         limit=limit,
     )

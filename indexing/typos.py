@@ -1,0 +1,148 @@
+"""Homophone typos in what people type: "电汗" for 电焊, "保接" for 保洁, "塔掉" for 塔吊.
+
+People typing on phones with pinyin input pick the wrong character of the right sound. For each
+two- or three-character run of the query that is neither a word of the trade vocabulary nor a
+common word of the segmenter's dictionary, the trade word with the same toneless pinyin (the
+most frequent one, if several) is **appended** to the query: nothing the person wrote is removed,
+so a wrong guess costs little and a right one lets both the lexical and the dense channel see
+the word they know.
+
+The trade vocabulary is the words of the classification's occupation names and recruiting
+aliases and of the project's own job-title corpus (``indexing/data/job_titles*.tsv``), built
+once per process (about a second) and cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from indexing.textnorm import normalize
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+# A run the segmenter knows at least this often is a real word, not a typo.
+COMMON_WORD_FREQ = 5
+# A trade word must occur at least this often in the vocabulary sources to be suggested.
+MIN_WORD_COUNT = 2
+# Function characters that are never part of a mistyped trade word ("干不动" is not 干部).
+_FUNCTION_CHARS = frozenset("不了的着过也都就还很在是有我你他她们这那个吗呢吧啊")
+
+
+def _pinyin(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="ignore"))
+
+
+def _vocabulary_sources() -> list[str]:
+    from catalog.reference.occupations import load_occupations
+
+    texts: list[str] = []
+    for occ in load_occupations().leaves():
+        texts.append(occ.name)
+        texts.extend(occ.aliases)
+    for path in sorted(DATA_DIR.glob("job_titles*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                texts.append(line.split("\t", 1)[0])
+    return texts
+
+
+class HomophoneCorrector:
+    """Suggests trade words for runs of a query that sound like them but are not words."""
+
+    def __init__(self, texts: list[str]) -> None:
+        """Build the vocabulary (word counts and pinyin keys) from ``texts``."""
+        import jieba
+
+        jieba.dt.check_initialized()
+        freq = jieba.dt.FREQ
+        counts: Counter[str] = Counter()
+        for text in texts:
+            for word in jieba.lcut(text):
+                if not _CJK_RUN.fullmatch(word):
+                    continue
+                if len(word) <= 3:
+                    counts[word] += 1
+                if len(word) >= 3:  # 电焊工 also teaches 电焊, 钢筋工 钢筋
+                    for part in {word[:2], word[-2:]}:
+                        if (freq.get(part) or 0) >= COMMON_WORD_FREQ:
+                            counts[part] += 1
+        self.words = {w for w, n in counts.items() if n >= MIN_WORD_COUNT}
+        best: dict[str, tuple[int, str]] = {}
+        for word in self.words:
+            key = _pinyin(word)
+            if key and (key not in best or counts[word] > best[key][0]):
+                best[key] = (counts[word], word)
+        self.by_sound = {key: word for key, (_, word) in best.items()}
+        self._freq = freq
+
+    def _known(self, run: str) -> bool:
+        return run in self.words or (self._freq.get(run) or 0) >= COMMON_WORD_FREQ
+
+    def _pieces(self, text: str) -> list[str]:
+        """Runs that may be typos.
+
+        Unknown words of 2–3 characters, and 2–3 consecutive single characters (what the
+        segmenter leaves of a word it does not know).
+        """
+        import jieba
+
+        pieces: list[str] = []
+        singles: list[str] = []
+        for token in [*jieba.lcut(text, HMM=False), ""]:
+            if len(token) == 1 and _CJK_RUN.fullmatch(token + token):
+                singles.append(token)
+                continue
+            for size in (3, 2):
+                for i in range(len(singles) - size + 1):
+                    pieces.append("".join(singles[i : i + size]))
+            singles = []
+            if 2 <= len(token) <= 3 and _CJK_RUN.fullmatch(token) and not self._known(token):
+                pieces.append(token)
+        return pieces
+
+    def suggestions(self, text: str) -> list[str]:
+        """Trade words that runs of ``text`` sound like, in order of appearance.
+
+        A suggestion differs from the run in one character at most (a pinyin input method
+        picks one wrong character of the right sound), e.g. 电功 -> 电工, 瓷转 -> 瓷砖.
+        """
+        found: list[str] = []
+        for piece in self._pieces(normalize(text)):
+            if self._known(piece) or _FUNCTION_CHARS.intersection(piece):
+                continue
+            word = self.by_sound.get(_pinyin(piece))
+            if (
+                word
+                and len(word) == len(piece)
+                and sum(a != b for a, b in zip(word, piece, strict=True)) == 1
+                and word not in text
+                and word not in found
+            ):
+                found.append(word)
+        return found
+
+    def expand(self, text: str) -> str:
+        """``text`` followed by the trade words its typos sound like (unchanged if none)."""
+        extra = self.suggestions(text)
+        return f"{text} {' '.join(extra)}" if extra else text
+
+
+@lru_cache(maxsize=1)
+def corrector() -> HomophoneCorrector:
+    """The process-wide corrector over the bundled vocabulary."""
+    return HomophoneCorrector(_vocabulary_sources())
+
+
+def expand_typos(text: str) -> str:
+    """``text`` followed by the trade words that its likely typos stand for."""
+    if not text or not _CJK_RUN.search(text):
+        return text
+    return corrector().expand(text)

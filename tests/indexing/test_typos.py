@@ -1,0 +1,59 @@
+"""Homophone typos: a wrongly picked character of the right sound finds the trade word."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexing.typos import HomophoneCorrector, corrector, expand_typos
+from tests.conftest import DemoEnv
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("电汗干了八年", "电焊"),
+        ("下岗了，能干保接", "保洁"),
+        ("开汽车吊的，想升级去开塔掉", "塔吊"),
+        ("想学电功", "电工"),
+        ("想学养老户理", "护理"),
+        ("想出来做家正", "家政"),
+    ],
+)
+def test_typo_gets_the_trade_word_appended(text: str, word: str) -> None:
+    expanded = expand_typos(text)
+    assert expanded.startswith(text)  # nothing the person wrote is removed
+    assert word in corrector().suggestions(text)
+    assert expanded.endswith(word) or f" {word} " in expanded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在工地干过电焊，想考个焊工证",
+        "想学养老护理，自己家也有老人要照顾",
+        "五十五了，在外头干不动了，想在县里找点活",  # 干不 is not 干部
+        "",
+        "Java backend developer",
+    ],
+)
+def test_correct_text_is_left_alone(text: str) -> None:
+    assert expand_typos(text) == text
+
+
+def test_traditional_characters_are_not_taken_for_typos() -> None:
+    assert corrector().suggestions("電工幹了三十年，想考個高級") == []
+
+
+def test_one_character_apart_only() -> None:
+    small = HomophoneCorrector(["焊工", "焊工", "电焊工", "电焊", "电焊"])
+    assert small.suggestions("电汗") == ["电焊"]
+    assert small.suggestions("点汗") == []  # two characters differ: not a typo of 电焊
+
+
+def test_occupation_search_finds_through_the_typo(demo_env: DemoEnv) -> None:
+    from indexing.bundle import BundleStore
+    from indexing.encoder import Encoder
+
+    bundle = BundleStore(demo_env.data_dir / "index").load(Encoder())
+    typed = [h.name for h in bundle.occupations.rank("干了几年保接", k=5)]
+    assert "保洁员" in typed
