@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import metadata
@@ -38,6 +39,58 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 LIBRARIES = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "numpy", "jieba", "pyarrow")
+
+
+ProgressCallback = Callable[[float, str], None]
+"""Called during a build with the fraction done (0–1, never decreasing) and the phase label."""
+
+PHASE_LABELS: dict[str, str] = {
+    "encode": "编码课程文本",
+    "lexical": "构建课程词法索引",
+    "metadata": "计算课程筛选数据",
+    "save": "写入课程索引",
+    "occupations": "构建职业检索",
+    "publish": "写入索引包",
+}
+"""Chinese labels of the build phases, as shown to an administrator."""
+
+
+class _BuildProgress:
+    """Maps the phases of a build to one fraction, weighted by their expected cost.
+
+    The weights are rough seconds measured on a small machine (per course for the course
+    phases, fixed for the occupation searcher, which does not depend on the catalog).
+    """
+
+    def __init__(self, callback: ProgressCallback, courses: int) -> None:
+        weights = {
+            "encode": 0.17e-3 * courses,
+            "lexical": 0.11e-3 * courses,
+            "metadata": 0.01e-3 * courses,
+            "save": 0.01e-3 * courses + 0.05,
+            "occupations": 5.0,
+            "publish": 0.05,
+        }
+        total = sum(weights.values())
+        self.callback = callback
+        self.start: dict[str, float] = {}
+        self.share: dict[str, float] = {}
+        offset = 0.0
+        for phase, weight in weights.items():
+            self.start[phase] = offset / total
+            self.share[phase] = weight / total
+            offset += weight
+        self.last = 0.0
+
+    def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
+        part = min(done / total, 1.0) if total else 0.0
+        fraction = min(max(self.start[phase] + self.share[phase] * part, self.last), 1.0)
+        self.last = fraction
+        self.callback(fraction, PHASE_LABELS[phase])
+
+    def finish(self) -> None:
+        self.last = 1.0
+        self.callback(1.0, PHASE_LABELS["publish"])
 
 
 class BundleError(RuntimeError):
@@ -125,14 +178,26 @@ class BundleStore:
         today: date | None = None,
         show_progress: bool = False,
         publish: bool = True,
+        progress: ProgressCallback | None = None,
     ) -> dict[str, Any]:
         """Build a bundle for a catalog snapshot and (by default) make it current.
+
+        Args:
+            snapshot: The catalog snapshot to index.
+            encoder: The encoder of the dense channels.
+            today: The day enrolment windows are computed for (default: today).
+            show_progress: Show progress bars (command line).
+            publish: Make the bundle current once written.
+            progress: Called with (fraction done, Chinese phase label) as the build
+                advances; the fraction never decreases and reaches 1.0 once the bundle is
+                written (before it is published).
 
         Returns:
             The manifest.
         """
         started = time.time()
         today = today or date.today()
+        step = _BuildProgress(progress, snapshot["courses"].num_rows) if progress else None
         self.bundles_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=self.bundles_dir))
         try:
@@ -147,10 +212,17 @@ class BundleStore:
                 cache=cache,
                 show_progress=show_progress,
                 user_words=user_words,
+                progress=step,
             )
+            if step:
+                step("save")
             courses.save(tmp / "courses")
+            if step:
+                step("occupations")
             occupations = OccupationSearcher.build(encoder, show_progress=show_progress)
             occupations.save(tmp / "occupations")
+            if step:
+                step("publish")
             built_at = datetime.now(UTC)
             version = f"{built_at:%Y%m%dT%H%M%S%f}Z-{snapshot.manifest.content_hash[:8]}"
             manifest = {
@@ -180,6 +252,8 @@ class BundleStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        if step:
+            step.finish()
         logger.info("built index bundle %s in %.1f s", version, manifest["build_seconds"])
         if publish:
             self.switch(version)

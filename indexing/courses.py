@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -196,20 +196,51 @@ class CourseIndex:
         cache: EmbeddingCache | None = None,
         show_progress: bool = False,
         user_words: Sequence[str] = (),
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> tuple[CourseIndex, dict[str, Any]]:
         """Encode and index a catalog's courses.
+
+        Args:
+            courses: The courses table of a snapshot.
+            sessions: Its sessions table.
+            encoder: Encodes the dense texts (``None``: lexical only).
+            today: The day the enrolment-window arrays are computed for.
+            cache: Embeddings already computed, keyed by text.
+            show_progress: Show progress bars.
+            user_words: Words the lexical tokenizer keeps whole.
+            progress: Called with (phase, done, total) as the build advances; phases are
+                ``encode`` (per chunk of texts), ``lexical`` and ``metadata`` (start and end).
 
         Returns:
             The index and build statistics (texts encoded vs. taken from the cache, kind).
         """
+        n = courses.num_rows
+
+        def report(phase: str, done: int) -> None:
+            if progress is not None:
+                progress(phase, done, n)
+
         dense_texts, lexical_texts = course_texts(courses)
-        stats: dict[str, Any] = {"courses": courses.num_rows}
+        stats: dict[str, Any] = {"courses": n}
         dense: VectorIndex | None = None
         if encoder is not None:
+            encoded_so_far = 0
+
+            def on_encoded(count: int) -> None:
+                nonlocal encoded_so_far
+                encoded_so_far += count
+                report("encode", encoded_so_far)
+
+            report("encode", 0)
+            on_chunk = on_encoded if progress is not None else None
             if cache is not None:
-                vectors, encoded = cache.encode(encoder, dense_texts, show_progress=show_progress)
+                vectors, encoded = cache.encode(
+                    encoder, dense_texts, show_progress=show_progress, progress=on_chunk
+                )
             else:
-                vectors = encoder.encode(dense_texts, show_progress=show_progress)
+                vectors = encoder.encode(
+                    dense_texts, show_progress=show_progress, progress=on_chunk
+                )
                 encoded = len(dense_texts)
             stats["encoded"] = encoded
             stats["cached"] = len(dense_texts) - encoded
@@ -217,9 +248,13 @@ class CourseIndex:
             dense = ExactIndex(dim) if courses.num_rows <= EXACT_LIMIT else HNSWIndex(dim)
             dense.build(vectors)
             stats["dense_kind"] = dense.kind
+        report("lexical", 0)
         lexical = LexicalIndex(LexicalTokenizer(user_words, words=False))
         lexical.build(lexical_texts, show_progress=show_progress)
+        report("lexical", n)
+        report("metadata", 0)
         meta = build_metadata(courses, sessions, today)
+        report("metadata", n)
         stats["meta_today"] = today.isoformat()
         return cls(courses.column("course_id").to_pylist(), meta, dense, lexical), stats
 

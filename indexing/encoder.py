@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 BUNDLED_MODEL_DIR = Path(__file__).resolve().parent / "model"
 BUNDLED = "bundled"
+PROGRESS_CHUNK = 2048
+"""Texts encoded between two progress reports when a progress callback is given."""
 
 
 class ModelUnavailable(RuntimeError):
@@ -119,13 +121,36 @@ class Encoder:
             dim = int(st.encode(["维度"]).shape[1])
         return int(dim)
 
-    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatArray:
-        """Encode texts into L2-normalised float32 vectors (n x dim)."""
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        show_progress: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> FloatArray:
+        """Encode texts into L2-normalised float32 vectors (n x dim).
+
+        Args:
+            texts: The texts.
+            show_progress: Show a progress bar.
+            progress: Called with the number of texts just encoded, after each chunk of
+                :data:`PROGRESS_CHUNK` texts (the texts are then encoded chunk by chunk).
+        """
         st = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if progress is not None and len(texts) > PROGRESS_CHUNK:
+            parts = []
+            for start in range(0, len(texts), PROGRESS_CHUNK):
+                chunk = texts[start : start + PROGRESS_CHUNK]
+                parts.append(self.encode(chunk, show_progress=show_progress))
+                progress(len(chunk))
+            return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
         if self._static is not None and len(texts) <= 64 and not show_progress:
-            return _static_encode(self._static, [normalize(t) or "∅" for t in texts])
+            vectors = _static_encode(self._static, [normalize(t) or "∅" for t in texts])
+            if progress is not None:
+                progress(len(texts))
+            return vectors
         vectors = st.encode(
             [normalize(t) or "∅" for t in texts],
             batch_size=self.batch_size,
@@ -133,6 +158,8 @@ class Encoder:
             convert_to_numpy=True,
             normalize_embeddings=True,
         )
+        if progress is not None:
+            progress(len(texts))
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_one(self, text: str) -> FloatArray:
@@ -200,9 +227,20 @@ class EmbeddingCache:
         return {bytes(k): i for i, k in enumerate(keys)}, vectors
 
     def encode(
-        self, encoder: Encoder, texts: Sequence[str], *, show_progress: bool = False
+        self,
+        encoder: Encoder,
+        texts: Sequence[str],
+        *,
+        show_progress: bool = False,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[FloatArray, int]:
         """Vectors for ``texts``, encoding only those not cached; the cache is then rewritten.
+
+        Args:
+            encoder: Encodes the texts not in the cache.
+            texts: The texts.
+            show_progress: Show a progress bar.
+            progress: Called with the number of texts just done (cached ones count at once).
 
         Returns:
             (vectors, number of texts that had to be encoded)
@@ -210,7 +248,11 @@ class EmbeddingCache:
         index, cached = self._read()
         keys = [self.key(t) for t in texts]
         missing = sorted({k: i for i, k in enumerate(keys) if k not in index}.values())
-        fresh = encoder.encode([texts[i] for i in missing], show_progress=show_progress)
+        if progress is not None and len(texts) > len(missing):
+            progress(len(texts) - len(missing))
+        fresh = encoder.encode(
+            [texts[i] for i in missing], show_progress=show_progress, progress=progress
+        )
         dim = fresh.shape[1] if len(missing) else (cached.shape[1] if cached is not None else 0)
         out = np.empty((len(texts), dim), dtype=np.float32)
         fresh_pos = {keys[i]: j for j, i in enumerate(missing)}

@@ -16,11 +16,14 @@ from indexing.ann.base import (
     FloatArray,
     IntArray,
     VectorIndex,
+    brute_force,
     check_mask,
     empty_result,
 )
 
 FILE = "flat.faiss"
+# Masks allowing at most this many rows are scored in numpy over just those rows.
+SMALL_MASK_ROWS = 4096
 
 
 def _faiss() -> Any:
@@ -101,12 +104,26 @@ class ExactIndex(FaissIndex):
             return empty_result(queries.shape[0], max(k, 0))
         if mask is None:
             scores, ids = self._index.search(queries, k)
+        elif (rows := np.flatnonzero(mask)).size <= SMALL_MASK_ROWS:
+            # A selective mask (one occupation, one city): score just those rows in numpy
+            # rather than letting FAISS test every row against the bitmap.
+            return brute_force(self._stored(), queries, k, rows=rows)
         else:
             selector, _bits = bitmap_selector(mask)
             params = _faiss().SearchParameters(sel=selector)
             scores, ids = self._index.search(queries, k, params=params)
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return scores, ids.astype(np.int64)
+
+    def _stored(self) -> FloatArray:
+        """The stored vectors as a zero-copy (n, dim) view of the flat index's codes."""
+        n = self.count()
+        cached: tuple[Any, FloatArray] | None = getattr(self, "_xb", None)
+        if cached is None or cached[0] is not self._index or cached[1].shape[0] != n:
+            flat = _faiss().rev_swig_ptr(self._index.get_xb(), n * self._dim)
+            cached = (self._index, np.asarray(flat, dtype=np.float32).reshape(n, self._dim))
+            self._xb = cached
+        return cached[1]
 
     def vectors(self) -> FloatArray:
         """All stored vectors (a view of the flat codes where possible)."""
