@@ -119,6 +119,7 @@ class Bundle:
     path: Path
     courses: CourseIndex
     occupations: OccupationSearcher
+    outcomes: dict[str, Any] | None = None
 
     @property
     def version(self) -> str:
@@ -179,6 +180,7 @@ class BundleStore:
         show_progress: bool = False,
         publish: bool = True,
         progress: ProgressCallback | None = None,
+        outcomes: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Build a bundle for a catalog snapshot and (by default) make it current.
 
@@ -191,6 +193,9 @@ class BundleStore:
             progress: Called with (fraction done, Chinese phase label) as the build
                 advances; the fraction never decreases and reaches 1.0 once the bundle is
                 written (before it is published).
+            outcomes: Referral outcome statistics observed by the service (per course and per
+                institution, with a minimum sample), frozen into the bundle so that ranking
+                uses them from this build on.
 
         Returns:
             The manifest.
@@ -245,6 +250,16 @@ class BundleStore:
                 "course_index": stats,
                 "libraries": _library_versions(),
             }
+            if outcomes is not None:
+                (tmp / "outcomes.json").write_text(
+                    json.dumps(outcomes, ensure_ascii=False), encoding="utf-8"
+                )
+                manifest["outcomes"] = {
+                    "generated_at": outcomes.get("generated_at"),
+                    "min_sample": outcomes.get("min_sample"),
+                    "courses": len(outcomes.get("courses", [])),
+                    "institutions": len(outcomes.get("institutions", [])),
+                }
             (tmp / "manifest.json").write_text(
                 json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
             )
@@ -287,9 +302,15 @@ class BundleStore:
         try:
             courses = CourseIndex.load(path / "courses")
             occupations = OccupationSearcher.load(path / "occupations", encoder)
+            outcomes_file = path / "outcomes.json"
+            outcomes = (
+                json.loads(outcomes_file.read_text(encoding="utf-8"))
+                if outcomes_file.is_file()
+                else None
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise BundleError(f"cannot load bundle {version}: {exc}") from exc
-        return Bundle(manifest, path, courses, occupations)
+        return Bundle(manifest, path, courses, occupations, outcomes)
 
     def prune(self, keep: int = 3) -> list[str]:
         """Delete old bundles (never the current one) and leftovers of killed builds."""

@@ -60,7 +60,19 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SKILLMATCH_REDIS_URL", "REDIS_URL"),
         description="Rate limiting through Redis when set; in-process otherwise",
     )
-    rate_limit_per_minute: int = Field(120, ge=1, le=100_000, description="Per client, public API")
+    rate_limit_per_minute: int = Field(
+        600, ge=1, le=1_000_000, description="Per client address, public API"
+    )
+    trust_proxy: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (behind a proxy only)"
+    )
+    catalog_reload_seconds: float | None = Field(
+        5.0,
+        ge=0.5,
+        le=3600,
+        description="How often each worker checks for a newly published index bundle",
+    )
+    max_upload_mb: int = Field(50, ge=1, le=2048, description="Largest catalog file upload")
 
     @field_validator("log_level")
     @classmethod

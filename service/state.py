@@ -181,7 +181,7 @@ def build_matcher(snapshot: Snapshot, bundle: Bundle, encoder: Encoder) -> Match
     """The matching engine over a snapshot and the bundle built from it."""
     return Matcher(
         bundle=bundle,
-        view=CatalogView(snapshot),
+        view=CatalogView(snapshot, bundle.outcomes),
         encoder=encoder,
         rules=load_rules(),
         demand=DemandLookup.from_table(snapshot["demand"]),

@@ -301,6 +301,7 @@ class UpdateManager:
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         on_event: EventHook | None = None,
         recover: bool = True,
+        outcomes: Callable[[], dict[str, Any] | None] | None = None,
     ) -> None:
         """Open the update area under ``data_dir`` and mark interrupted jobs failed.
 
@@ -316,6 +317,8 @@ class UpdateManager:
             on_event: Called after each status change (e.g. to write the audit log).
             recover: Mark jobs left in progress by a killed process as failed and roll their
                 catalog pointer back (when no other process is building).
+            outcomes: Gives the referral outcomes to freeze into each new bundle (see
+                :mod:`service.outcomes_feed`); ``None`` builds without them.
         """
         base = Path(data_dir)
         self.root = base / UPDATES_DIR
@@ -326,6 +329,7 @@ class UpdateManager:
         self.today = today
         self.max_upload_bytes = max_upload_bytes
         self.on_event = on_event
+        self.outcomes = outcomes
         self._lock = threading.RLock()
         self._active: UpdateJob | None = None
         self._thread: threading.Thread | None = None
@@ -603,8 +607,14 @@ class UpdateManager:
             with self._lock:
                 job.phase = "载入编码模型"
             self.encoder.encode_one("预热")  # load the model first (seconds in a new process)
+            observed = self.outcomes() if self.outcomes is not None else None
             return self.bundles.build(
-                snapshot, self.encoder, today=self.today, publish=False, progress=progress
+                snapshot,
+                self.encoder,
+                today=self.today,
+                publish=False,
+                progress=progress,
+                outcomes=observed,
             )
         except Exception as exc:
             raise _StepFailed(

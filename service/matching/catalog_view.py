@@ -8,7 +8,8 @@ candidates of a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -38,8 +39,16 @@ class InstitutionStats:
 class CatalogView:
     """Courses, their sessions and institutions of one snapshot, arranged for lookups."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        """Index a snapshot (seconds at a million courses; once per catalog version)."""
+    def __init__(self, snapshot: Snapshot, outcomes: Mapping[str, Any] | None = None) -> None:
+        """Index a snapshot (seconds at a million courses; once per catalog version).
+
+        Args:
+            snapshot: The catalog snapshot served.
+            outcomes: Referral outcomes observed by the service, frozen into the index bundle
+                (``OutcomeReport.to_dict()``): an institution's completed trainees and those
+                employed are added to its published counts, where the report has a rate
+                (at least its minimum sample of completions).
+        """
         self.snapshot = snapshot
         self.courses: pa.Table = snapshot["courses"]
         sessions: pa.Table = snapshot["sessions"]
@@ -69,7 +78,24 @@ class CatalogView:
                 row["employed_6m"],
                 row["certified"],
             )
+        self.observed = self._add_observed(outcomes)
         self._outcome_prior = self._prior()
+
+    def _add_observed(self, outcomes: Mapping[str, Any] | None) -> int:
+        """Add referral outcomes to the institutions' counts; returns how many changed."""
+        changed = 0
+        for stat in (outcomes or {}).get("institutions", []):
+            inst = self.institutions.get(str(stat.get("key")))
+            if inst is None or stat.get("employment_rate") is None:
+                continue  # unknown here, or under the minimum sample
+            self.institutions[inst.institution_id] = replace(
+                inst,
+                trained=inst.trained + int(stat["completed"]),
+                employed_6m=inst.employed_6m + int(stat["employed"]),
+                certified=inst.certified + int(stat["certified"]),
+            )
+            changed += 1
+        return changed
 
     def _prior(self) -> float:
         trained = sum(i.trained for i in self.institutions.values())
