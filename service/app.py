@@ -1,29 +1,102 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: routers, pages, middleware, and what starts with the app."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
 
 from catalog.store import CatalogStore
 from indexing.bundle import BundleStore
 from indexing.encoder import Encoder
-from service.api import courses, demand, health, match, occupations, regions
+from service.api import (
+    admin,
+    audit,
+    courses,
+    demand,
+    health,
+    match,
+    occupations,
+    people,
+    referrals,
+    regions,
+    reports,
+)
+from service.api import updates as catalog_updates
+from service.casework.audit import append_audit
+from service.casework.common import SYSTEM
 from service.config import Settings, get_settings
+from service.database import Database
 from service.errors import install_error_handlers
-from service.limits import RequestLimits
+from service.limits import MAX_BODY_BYTES, RequestLimits
+from service.outcomes_feed import current_outcomes
+from service.security import install_pii_filter
 from service.state import ServiceState
+from service.updates import UpdateJob, UpdateManager
+from service.web.admin import install_admin_pages
+from service.web.console import install_console
 from service.web.pages import install_pages
 
 logger = logging.getLogger(__name__)
 
+PII_FILTERED_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
+UPDATES_PATH = "/api/v1/admin/catalog/updates"
+AUDITED_UPDATE_EVENTS = frozenset({"done", "failed"})
+"""Update events the background build records itself (the routes audit the requests)."""
+
+
+def install_log_filters() -> None:
+    """Scrub ID and phone numbers from every log record (root and uvicorn's handlers)."""
+    for name in PII_FILTERED_LOGGERS:
+        install_pii_filter(logging.getLogger(name) if name else None)
+
+
+def audit_update_events(database: Database) -> Callable[[UpdateJob, str], None]:
+    """The catalog updates' event hook: the end of each background build goes to the audit log.
+
+    Args:
+        database: The app's database (opened before any update can run).
+
+    Returns:
+        The hook for :class:`service.updates.UpdateManager`.
+    """
+
+    def hook(job: UpdateJob, event: str) -> None:
+        if event not in AUDITED_UPDATE_EVENTS:
+            return
+        details: dict[str, str | None] = {
+            "kind": job.kind,
+            "approved_by": job.approved_by,
+            "catalog_version": job.catalog_version,
+            "index_version": job.index_version,
+            "previous_catalog_version": job.previous_catalog_version,
+        }
+        if job.error:
+            details["error"] = job.error
+        with database.session() as session:
+            append_audit(
+                session,
+                actor=SYSTEM,
+                action=f"catalog_update.{event}",
+                object_type="catalog_update",
+                object_id=job.job_id,
+                details=details,
+            )
+
+    return hook
+
 
 def create_app(settings: Settings | None = None, *, load_in_background: bool = True) -> FastAPI:
     """Build the application.
+
+    Start-up (the lifespan, before the first request is served) installs the personal-data
+    log filter, opens the database (migrating its schema to head) and loads the secret key,
+    opens the catalog update area, then loads the catalog. Nothing touches the disk before
+    that, so building an app only to read its OpenAPI schema has no side effects.
 
     Args:
         settings: Settings to use (read from the environment by default).
@@ -36,14 +109,31 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
         bundles=BundleStore(settings.index_dir),
         encoder=Encoder(settings.model),
     )
+    database = Database(settings)
+
+    def open_updates() -> UpdateManager:
+        return UpdateManager(
+            settings.data_dir,
+            state=state,
+            today=settings.today,
+            max_upload_bytes=settings.max_upload_mb * 2**20,
+            on_event=audit_update_events(database),
+            outcomes=lambda: current_outcomes(settings),
+        )
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_log_filters()
+        await run_in_threadpool(database.open)
+        app.state.updates = await run_in_threadpool(open_updates)
         if load_in_background:
             state.load_in_background()
         else:
             state.load()
-        yield
+        try:
+            yield
+        finally:
+            database.close()
 
     app = FastAPI(
         title="技能培训课程匹配服务 API",
@@ -53,7 +143,11 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     )
     app.state.settings = settings
     app.state.service = state
-    app.add_middleware(RequestLimits)  # inside CORS, so refusals carry CORS headers
+    app.state.database = database
+    # Inside CORS, so refusals carry CORS headers; catalog uploads may be larger (multipart
+    # framing on top of the file).
+    upload_limit = settings.max_upload_mb * 2**20 + MAX_BODY_BYTES
+    app.add_middleware(RequestLimits, large_bodies={UPDATES_PATH: upload_limit})
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -68,5 +162,13 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     app.include_router(courses.router)
     app.include_router(demand.router)
     app.include_router(regions.router)
+    app.include_router(people.router)
+    app.include_router(referrals.router)
+    app.include_router(reports.router)
+    app.include_router(audit.router)
+    app.include_router(admin.router)
+    app.include_router(catalog_updates.router)
     install_pages(app)
+    install_console(app)
+    install_admin_pages(app)
     return app

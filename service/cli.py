@@ -1,4 +1,4 @@
-"""``skillmatch``: the one command-line entry point (catalog, import, serve).
+"""``skillmatch``: the one command-line entry point (catalog, import, database, accounts, serve).
 
 Messages for people are in Simplified Chinese; ``--json`` outputs are for machines.
 """
@@ -6,6 +6,7 @@ Messages for people are in Simplified Chinese; ``--json`` outputs are for machin
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import socket
@@ -22,6 +23,10 @@ from service.config import Settings, get_settings
 logger = logging.getLogger("skillmatch")
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
+
+
+class CommandFailed(Exception):
+    """A command cannot go on; the message (Chinese) is shown as is."""
 
 
 def _out(text: str) -> None:
@@ -333,6 +338,143 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# -- database, accounts, retention, outcomes -------------------------------------------------
+def _database(settings: Settings) -> Any:
+    """The service database, migrated, with the secret key loaded."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.database import Database
+
+    database = Database(settings)
+    try:
+        database.open()
+    except SQLAlchemyError as exc:
+        database.close()
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CommandFailed(f"无法连接或升级数据库：{reason}") from exc
+    except RuntimeError as exc:  # the secret key
+        database.close()
+        raise CommandFailed(f"密钥错误：{exc}") from exc
+    return database
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"须为正整数：{text}")
+    return value
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate the database schema to the newest revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.db import create_db_engine, current_revision, head_revision, upgrade_to_head
+
+    engine = create_db_engine(settings.sqlalchemy_url)
+    try:
+        before = current_revision(engine)
+        upgrade_to_head(engine)
+        after = current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CommandFailed(f"无法连接或升级数据库：{reason}") from exc
+    finally:
+        engine.dispose()
+    backend = engine.dialect.name
+    if before == after:
+        _out(f"数据库（{backend}）已是最新结构：版本 {after}")
+    else:
+        _out(f"数据库（{backend}）已升级：{before or '空库'} → {after}（最新 {head_revision()}）")
+    return EXIT_OK
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass("请输入密码：")
+    second = getpass.getpass("请再次输入密码：")
+    if first != second:
+        _err("两次输入的密码不一致，未创建账号。")
+        return None
+    return first
+
+
+def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an administrator account (e.g. the first one)."""
+    from service.casework import accounts
+    from service.casework.errors import CaseworkError
+
+    database = _database(settings)
+    try:
+        with database.session() as session:
+            if accounts.get_user_by_username(session, username=args.username) is not None:
+                _err(f"用户名 {args.username} 已存在，未做任何更改。")
+                return EXIT_ERROR
+        password = _read_password(args)
+        if password is None:
+            return EXIT_ERROR
+        with database.session() as session:
+            user = accounts.create_user(
+                session, username=args.username, password=password, role="admin"
+            )
+            _out(f"已创建管理员账号 {user.username}（编号 {user.id}），可在 /console/login 登录。")
+    except CaseworkError as exc:
+        _err(f"未创建账号：{exc.message}")
+        return EXIT_ERROR
+    finally:
+        database.close()
+    return EXIT_OK
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete people inactive for longer than the retention period."""
+    from service.casework.retention import purge_inactive_people
+
+    database = _database(settings)
+    try:
+        with database.session() as session:
+            result = purge_inactive_people(
+                session, retention_days=settings.retention_days, dry_run=args.dry_run
+            )
+    finally:
+        database.close()
+    cutoff = result.cutoff.astimezone().strftime("%Y-%m-%d %H:%M")
+    verb = "将清除" if result.dry_run else "已清除"
+    _out(
+        f"{'试运行：' if result.dry_run else ''}保存期限 {settings.retention_days} 天"
+        f"（{cutoff} 以前无服务记录）：{verb} {result.people} 名人员的信息，"
+        f"{result.referrals_unlinked} 条转介记录与人员解除关联（保留用于成效统计）。"
+    )
+    return EXIT_OK
+
+
+def cmd_outcomes(args: argparse.Namespace, settings: Settings) -> int:
+    """Compute outcome statistics from referrals and write them for the next index build."""
+    from service.casework.outcomes import compute_outcomes, write_outcomes
+
+    database = _database(settings)
+    try:
+        with database.session() as session:
+            report = compute_outcomes(session, min_sample=args.min_sample)
+    finally:
+        database.close()
+    try:
+        path = write_outcomes(report, Path(args.out))
+    except ValueError:
+        _err("输出文件须以 .json 或 .parquet 结尾。")
+        return EXIT_ERROR
+    _out(
+        f"成效统计已写入 {path}：{len(report.courses)} 门课程，"
+        f"{len(report.institutions)} 家机构（最小样本 {report.min_sample}）。"
+    )
+    return EXIT_OK
+
+
 # -- serve -----------------------------------------------------------------------------------
 def tcp_listen_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket shared by worker processes.
@@ -464,6 +606,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--details", help="把逐案例结果写入 JSON Lines 文件")
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser("db", help="数据库管理")
+    db_sub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    q = db_sub.add_parser("upgrade", help="把数据库结构升级到最新版本（可重复执行）")
+    q.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("create-admin", help="创建管理员账号（如第一个管理员）")
+    p.add_argument("--username", required=True, help="用户名")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="从标准输入读取密码（一行）；默认交互输入两次",
+    )
+    p.set_defaults(func=cmd_create_admin)
+
+    p = sub.add_parser("purge", help="按保存期限（SKILLMATCH_RETENTION_DAYS）清除人员信息")
+    p.add_argument("--dry-run", action="store_true", help="只统计，不删除")
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("outcomes", help="由转介记录计算课程和机构的培训成效，供下次建索引使用")
+    p.add_argument("--out", required=True, help="输出文件（.json 或 .parquet）")
+    p.add_argument(
+        "--min-sample", type=_positive, default=20, help="计算比率所需的最小样本（默认 20）"
+    )
+    p.set_defaults(func=cmd_outcomes)
+
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
@@ -487,6 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = args.func(args, settings)
+    except CommandFailed as exc:
+        _err(str(exc))
+        return EXIT_ERROR
     except FileNotFoundError as exc:
         _err(f"找不到文件：{exc.filename}")
         return EXIT_ERROR

@@ -7,14 +7,19 @@ Every error response has the shape
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 logger = logging.getLogger(__name__)
+
+HtmlErrorRenderer = Callable[[Request, "ServiceError"], Response | None]
+"""Renders a service error as a page for browser routes; ``None`` falls back to JSON."""
 
 
 class ServiceError(Exception):
@@ -23,6 +28,7 @@ class ServiceError(Exception):
     status_code = 400
     code = "bad_request"
     message = "请求有误"
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(
         self, message: str | None = None, fields: list[dict[str, Any]] | None = None
@@ -39,6 +45,23 @@ class NotFound(ServiceError):
     status_code = 404
     code = "not_found"
     message = "未找到"
+
+
+class NotAuthenticated(ServiceError):
+    """No valid console session or bearer token (deny by default)."""
+
+    status_code = 401
+    code = "not_authenticated"
+    message = "请先登录，或提供有效的访问令牌"
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+
+
+class CsrfFailed(ServiceError):
+    """A state-changing request authenticated by cookie without its CSRF token."""
+
+    status_code = 403
+    code = "csrf_failed"
+    message = "安全校验未通过（缺少或错误的 CSRF 令牌），请刷新页面后重试"
 
 
 class NotReady(ServiceError):
@@ -81,13 +104,31 @@ def error_body(
     return {"error": {"code": code, "message": message, "fields": fields or []}}
 
 
+def set_html_error_renderer(app: FastAPI, renderer: HtmlErrorRenderer) -> None:
+    """Let browser pages show service errors as pages (the API keeps its JSON bodies).
+
+    Args:
+        app: The application.
+        renderer: Called for every :class:`ServiceError`; returns a page for the routes it
+            owns (e.g. ``/console``) and ``None`` for the others.
+    """
+    app.state.html_error_renderer = renderer
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain exceptions, validation errors and HTTP errors to structured JSON bodies."""
 
     @app.exception_handler(ServiceError)
-    async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
+        renderer: HtmlErrorRenderer | None = getattr(request.app.state, "html_error_renderer", None)
+        if renderer is not None:
+            page = renderer(request, exc)
+            if page is not None:
+                return page
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.fields), status_code=exc.status_code
+            error_body(exc.code, exc.message, exc.fields),
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

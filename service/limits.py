@@ -31,12 +31,27 @@ class RequestLimits:
     """Refuse oversized request bodies (413) and query strings (414)."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES, max_query: int = MAX_QUERY_CHARS
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int = MAX_BODY_BYTES,
+        max_query: int = MAX_QUERY_CHARS,
+        large_bodies: dict[str, int] | None = None,
     ) -> None:
-        """Wrap ``app`` with the given limits (bytes of body, characters of query string)."""
+        """Wrap ``app`` with the given limits (bytes of body, characters of query string).
+
+        ``large_bodies`` maps path prefixes (e.g. the catalog upload) to their own body limit.
+        """
         self.app = app
         self.max_body = max_body
         self.max_query = max_query
+        self.large_bodies = dict(large_bodies or {})
+
+    def _body_limit(self, path: str) -> int:
+        for prefix, limit in self.large_bodies.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the limits, then pass the request on."""
@@ -53,11 +68,12 @@ class RequestLimits:
                 f"查询参数过长（不能超过 {self.max_query} 个字符）",
             )
             return
+        max_body = self._body_limit(scope.get("path", ""))
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length")
         if length is not None:
-            if not length.isdigit() or int(length) > self.max_body:
-                await self._too_large(scope, receive, send)
+            if not length.isdigit() or int(length) > max_body:
+                await self._too_large(scope, receive, send, max_body)
                 return
             if int(length) == 0:
                 await self.app(scope, receive, send)
@@ -74,8 +90,8 @@ class RequestLimits:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.max_body:
-                await self._too_large(scope, receive, send)
+            if size > max_body:
+                await self._too_large(scope, receive, send, max_body)
                 return
             if not message.get("more_body", False):
                 break
@@ -85,10 +101,10 @@ class RequestLimits:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kib = self.max_body // 1024
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
         await _refuse(
-            scope, receive, send, 413, "payload_too_large", f"请求内容过大（不能超过 {kib} KB）"
+            scope, receive, send, 413, "payload_too_large", f"请求内容过大（不能超过 {size}）"
         )
 
 

@@ -67,12 +67,19 @@ class ErrorResponse(BaseModel):
 
 _DESCRIPTIONS = {
     400: "请求体无法解析",
+    401: "未登录，或访问令牌无效、已撤销或已过期",
+    403: "没有执行此操作的权限，或缺少 CSRF 令牌（以登录会话访问时）",
     404: "未找到",
+    409: "与当前状态冲突（如重复转介、名额已满、状态不允许）",
     413: "请求内容过大",
     414: "查询参数过长",
     422: "请求参数有误",
     503: "服务正在启动（目录或索引尚未载入）",
 }
+
+
+PROTECTED = (400, 401, 403, 413, 414, 422, 503)
+"""The errors every protected route may answer with."""
 
 
 def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
@@ -81,6 +88,14 @@ def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
         code: {"model": ErrorResponse, "description": _DESCRIPTIONS.get(code, "错误")}
         for code in status_codes
     }
+
+
+class PageOut(BaseModel):
+    """Paging figures of a list response."""
+
+    total: int = Field(description="符合条件的总数")
+    limit: int = Field(description="每页数量")
+    offset: int = Field(description="偏移量")
 
 
 class InvalidQuery(ServiceError):

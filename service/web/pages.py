@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -32,7 +32,9 @@ from catalog.models import (
     Mode,
 )
 from catalog.reference.ladder import LADDER, SkillLevel, rung
-from service.deps import SettingsDep, StateDep
+from service.auth import Caller
+from service.casework.common import BEIJING
+from service.deps import ReferralReader, SettingsDep, StateDep
 from service.matching.engine import Matcher, MatchOptions
 from service.matching.profile import ProfileError, build_profile
 
@@ -66,8 +68,21 @@ def _cn_date(value: Any) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _beijing(value: Any) -> str:
+    """Format a UTC timestamp in Beijing time: ``2026-11-27 17:05``."""
+    if not isinstance(value, datetime):
+        return "—"
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
 templates.env.filters["yuan"] = _yuan
 templates.env.filters["cn_date"] = _cn_date
+templates.env.filters["beijing"] = _beijing
+templates.env.globals["ROLE_LABELS"] = {
+    "caseworker": "经办人",
+    "supervisor": "主管",
+    "admin": "管理员",
+}
 
 
 def _level_label(level: SkillLevel) -> str:
@@ -99,49 +114,70 @@ def seeker_form(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "seeker.html", {**form_options(), "page": "seeker"})
 
 
+def staff_context(caller: Caller | None, page: str, **extra: Any) -> dict[str, Any]:
+    """The template context of a staff page: the caller, their CSRF token, what they may do."""
+    return {
+        "page": page,
+        "caller": caller,
+        "csrf_token": caller.csrf_token if caller else None,
+        "can_audit": bool(caller and caller.can("audit:read")),
+        "can_refer": bool(caller and caller.can("referral:write")),
+        "can_update": bool(caller and caller.can("catalog:update")),
+        **extra,
+    }
+
+
 @router.get("/console", response_class=HTMLResponse)
-def console(request: Request) -> HTMLResponse:
-    """The counter / caseworker console (desktop first, keyboard first)."""
+def console(request: Request, caller: ReferralReader) -> HTMLResponse:
+    """The counter / caseworker console (desktop first, keyboard first); staff only."""
     return templates.TemplateResponse(
-        request, "console.html", {**form_options(), "page": "console"}
+        request, "console.html", staff_context(caller, "console", **form_options())
     )
 
 
 @router.get("/console/slip", response_class=HTMLResponse)
-def slip_help(request: Request) -> HTMLResponse:
+def slip_help(request: Request, caller: ReferralReader) -> HTMLResponse:
     """The slip without a selection: explain how to make one."""
     return templates.TemplateResponse(
-        request, "slip.html", {"slip": None, "page": "slip"}, status_code=200
+        request, "slip.html", staff_context(caller, "slip", slip=None), status_code=200
     )
 
 
 @router.post("/console/slip", response_class=HTMLResponse)
-async def slip(request: Request, state: StateDep, settings: SettingsDep) -> HTMLResponse:
+async def slip(
+    request: Request, caller: ReferralReader, state: StateDep, settings: SettingsDep
+) -> HTMLResponse:
     """The printable recommendation slip for the courses chosen in the console.
 
-    The form carries the profile that was matched and ``course`` ids (in the order chosen).
+    The form carries the profile that was matched and ``course`` ids (in the order chosen),
+    and the session's CSRF token (checked before this runs).
     """
     body = await request.body()
     if len(body) > MAX_SLIP_BODY:
-        return _slip_error(request, "提交的内容过长，请返回工作台重新选择。", 413)
+        return _slip_error(request, caller, "提交的内容过长，请返回工作台重新选择。", 413)
     form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
     matcher = state.matcher
     if matcher is None:
-        return _slip_error(request, "服务正在启动，请稍等几秒后刷新本页。", 503)
+        return _slip_error(request, caller, "服务正在启动，请稍等几秒后刷新本页。", 503)
     try:
         data = await run_in_threadpool(
             build_slip, matcher=matcher, form=form, today=settings.effective_today()
         )
     except ProfileError as exc:
-        return _slip_error(request, f"人员信息有误：{exc.message}", 422)
+        return _slip_error(request, caller, f"人员信息有误：{exc.message}", 422)
     except ValueError as exc:
-        return _slip_error(request, str(exc), 422)
-    return templates.TemplateResponse(request, "slip.html", {"slip": data, "page": "slip"})
-
-
-def _slip_error(request: Request, message: str, status: int) -> HTMLResponse:
+        return _slip_error(request, caller, str(exc), 422)
     return templates.TemplateResponse(
-        request, "slip.html", {"slip": None, "error": message, "page": "slip"}, status_code=status
+        request, "slip.html", staff_context(caller, "slip", slip=data)
+    )
+
+
+def _slip_error(request: Request, caller: Caller, message: str, status: int) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "slip.html",
+        staff_context(caller, "slip", slip=None, error=message),
+        status_code=status,
     )
 
 

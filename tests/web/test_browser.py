@@ -2,7 +2,9 @@
 
 The tests start the real server (``python -m service.cli serve``) on the session's demo data
 and go through the job-seeker form (desktop and 390 px phone width, compare, errors) and the
-counter console (keyboard, near-misses, regional demand, the printable slip). Screenshots are
+counter console, which is for staff: log in, then keyboard, near-misses, regional demand, the
+printable slip, and referring a person to a course session through to "我的推荐". The server
+gets its own SQLite database with one caseworker account made by a fixture. Screenshots are
 saved under ``var/test-artifacts/``.
 
 Without ``/usr/bin/chromium`` and ``/usr/bin/chromedriver`` the tests skip with a loud reason;
@@ -46,6 +48,47 @@ CHROME_FLAGS = (
     "--hide-scrollbars",
 )
 WELDER = "在工地干了五年电焊，想考个证"
+STAFF_USER = "counter-01"
+STAFF_PASSWORD = "柜台服务password1"
+SECRET = "browser-test-secret-0123456789abcdef0123"
+
+
+def _iso7064_check(first17: str) -> str:
+    p = 0
+    for ch in first17:
+        p = ((p + int(ch)) * 2) % 11
+    value = (12 - p) % 11
+    return "X" if value == 10 else str(value)
+
+
+def resident_id(seq: int) -> str:
+    """A valid resident ID number (GB 11643 check character)."""
+    first17 = f"41010519880512{seq:03d}"
+    return first17 + _iso7064_check(first17)
+
+
+def staff_database(path: Path) -> str:
+    """A migrated SQLite database with the caseworker account the tests log in with."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from service.casework import accounts
+    from service.db import create_db_engine, create_session_factory, session_scope, upgrade_to_head
+    from service.security import passwords
+
+    url = f"sqlite:///{path}"
+    engine = create_db_engine(url)
+    previous = passwords.set_hasher(PasswordHasher.from_parameters(CHEAPEST))
+    try:
+        upgrade_to_head(engine)
+        with session_scope(create_session_factory(engine)) as session:
+            accounts.create_user(
+                session, username=STAFF_USER, password=STAFF_PASSWORD, role="caseworker"
+            )
+    finally:
+        passwords.set_hasher(previous)
+        engine.dispose()
+    return url
 
 
 def _missing_browser() -> str | None:
@@ -89,13 +132,16 @@ def _health(url: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def server(browser_available: None, demo_env) -> Iterator[str]:
+def server(browser_available: None, demo_env, tmp_path_factory) -> Iterator[str]:
     """The real server on a free port, serving the demo catalog; yields its base URL."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
+    database = staff_database(tmp_path_factory.mktemp("browser-db") / "staff.db")
     env = dict(
         os.environ,
         SKILLMATCH_DATA_DIR=str(demo_env.data_dir),
+        SKILLMATCH_DATABASE_URL=database,
+        SKILLMATCH_SECRET_KEY=SECRET,
         SKILLMATCH_TODAY=TODAY,
         SKILLMATCH_LOG_LEVEL="WARNING",
     )
@@ -234,6 +280,19 @@ def no_horizontal_overflow(drv) -> None:
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1], f"page wider than the screen: {widths}"
+
+
+def log_in(drv, base: str) -> None:
+    """Log in as the test caseworker through the login form (once per browser session)."""
+    drv.get(base + "/console")
+    if not css(drv, "#login-submit"):
+        return  # logged in already
+    assert "工作人员登录" in by_id(drv, "main").text
+    by_id(drv, "username").send_keys(STAFF_USER)
+    by_id(drv, "password").send_keys(STAFF_PASSWORD)
+    by_id(drv, "login-submit").click()
+    wait(drv, lambda d: css(d, "#current-user"))
+    assert STAFF_USER in by_id(drv, "current-user").text
 
 
 def fill_welder(drv, base: str) -> None:
@@ -381,7 +440,11 @@ def test_seeker_errors_empty_and_starting(driver, server):
 
 def test_pages_are_accessible_basics(driver, server):
     drv = driver
-    for path in ("/", "/console"):
+    drv.delete_all_cookies()
+    for path in ("/", "/console/login", "LOGIN", "/console", "/console/referrals"):
+        if path == "LOGIN":
+            log_in(drv, server)
+            continue
         drv.get(server + path)
         assert drv.execute_script("return document.documentElement.lang") == "zh-CN"
         unlabeled = drv.execute_script(
@@ -390,7 +453,7 @@ def test_pages_are_accessible_basics(driver, server):
                  .map(el => el.id || el.name);"""
         )
         assert unlabeled == [], f"{path}: controls without a label: {unlabeled}"
-        assert css(drv, "[role=status][aria-live], [aria-live=polite]")
+        assert css(drv, "[role=status][aria-live], [aria-live=polite], [role=alert]")
 
 
 # -- the counter console -----------------------------------------------------------------------
@@ -401,6 +464,7 @@ def test_console_keyboard_flow_and_slip(driver, server):
     drv = driver
     drv.get_log("browser")  # drop what earlier tests logged
     phone(drv, False)
+    log_in(drv, server)
     drv.get(server + "/console")
     wait(drv, lambda d: d.switch_to.active_element == by_id(d, "group"))
     select(drv, "group", "农民工")
@@ -469,8 +533,77 @@ def test_console_keyboard_flow_and_slip(driver, server):
 
 
 def test_slip_without_selection_explains(driver, server):
+    log_in(driver, server)
     driver.get(server + "/console/slip")
     assert "窗口工作台" in by_id(driver, "main").text
+
+
+def test_console_requires_login(server, tmp_path_factory):
+    """Anonymous visitors of the console get the login form, not the console."""
+    for path in ("/console", "/console/referrals"):
+        try:
+            with urllib.request.urlopen(server + path, timeout=5) as r:
+                status, body = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read().decode()
+        assert status == 401 and "工作人员登录" in body and 'id="profile-form"' not in body
+
+
+def test_refer_from_console_to_my_referrals(driver, server):
+    """A caseworker refers the person from the recommendation list, by keyboard where it counts,
+    then records the enrolment on "我的推荐"; only masked data is shown."""
+    from selenium.webdriver.common.keys import Keys
+
+    drv = driver
+    drv.get_log("browser")
+    phone(drv, False)
+    log_in(drv, server)
+    drv.get(server + "/console")
+    wait(drv, lambda d: d.switch_to.active_element == by_id(d, "group"))
+    select(drv, "group", "农民工")
+    by_id(drv, "age").send_keys("36")
+    select(drv, "province", "河南省")
+    select(drv, "city", "郑州市")
+    by_id(drv, "relocate").click()
+    by_id(drv, "text").send_keys(WELDER + Keys.ENTER)
+    wait(drv, lambda d: len(css(d, "#rows .row .refer-link")) >= 1)
+    link = css(drv, "#rows .row .refer-link")[0]
+    title = link.get_attribute("aria-label").removeprefix("转介：")
+    drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.send_keys(Keys.ENTER)
+
+    wait(drv, lambda d: css(d, "#refer-submit"))
+    assert title in by_id(drv, "refer-course").text
+    assert drv.switch_to.active_element == by_id(drv, "id_number")
+    number = resident_id(int(time.time()) % 1000)
+    by_id(drv, "id_number").send_keys(number)
+    by_id(drv, "phone").send_keys("13900000123")
+    by_id(drv, "refer-submit").click()
+    # Consent missing: refused with the reason, nothing stored.
+    wait(drv, lambda d: visible(d, "refer-error"))
+    assert "同意" in by_id(drv, "refer-error").text
+    assert by_id(drv, "id_number").get_attribute("value") == ""  # the number is not echoed
+    logged = drv.get_log("browser")  # the refusal's 422 is logged as a failed load: expected
+    assert all("422" in e["message"] for e in logged if e["level"] == "SEVERE"), logged
+    by_id(drv, "id_number").send_keys(number)
+    by_id(drv, "consent").click()
+    screenshot(drv, "refer-form")
+    by_id(drv, "refer-submit").click()
+
+    wait(drv, lambda d: css(d, "#referrals-table"))
+    assert "已登记并转介" in by_id(drv, "referrals-notice").text
+    table = by_id(drv, "referrals-table").text
+    assert number[:4] + "**********" + number[-4:] in table
+    assert "139****0123" in table and number not in drv.page_source
+    assert "已转介" in table
+    first = css(drv, "#referrals-table tbody tr")[0]
+    first.find_element("css selector", "button[data-status=enrolled]").send_keys(Keys.ENTER)
+    wait(
+        drv, lambda d: css(d, "#referrals-notice") and "已更新" in by_id(d, "referrals-notice").text
+    )
+    assert css(drv, "#referrals-table tbody tr")[0].get_attribute("data-status") == "enrolled"
+    screenshot(drv, "my-referrals")
+    assert js_errors(drv) == []
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -483,7 +616,9 @@ def _clean_artifacts() -> None:
 
 # -- the same pages over HTTP, without a browser (run even where Chromium is missing) ------------
 @pytest.fixture(scope="module")
-def client(demo_env):
+def client(demo_env, tmp_path_factory):
+    """A logged-in staff browser on the app, in process."""
+    import re
     from datetime import date
 
     from fastapi.testclient import TestClient
@@ -491,11 +626,22 @@ def client(demo_env):
     from service.app import create_app
     from service.config import Settings
 
+    database = staff_database(tmp_path_factory.mktemp("pages-db") / "staff.db")
     app = create_app(
-        Settings(data_dir=demo_env.data_dir, today=date.fromisoformat(TODAY)),
+        Settings(
+            data_dir=demo_env.data_dir,
+            database_url=database,
+            secret_key=SECRET,
+            today=date.fromisoformat(TODAY),
+        ),
         load_in_background=False,
     )
     with TestClient(app) as c:
+        form = c.get("/console/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        login = {"username": STAFF_USER, "password": STAFF_PASSWORD, "csrf_token": token}
+        assert c.post("/console/login", data=login, follow_redirects=False).status_code == 303
+        c.csrf = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/console").text).group(1)
         yield c
 
 
@@ -525,6 +671,7 @@ def test_slip_over_http(client):
         "/api/v1/match", json={**profile, "age": 36, "relocate": True, "limit": 10}
     ).json()["results"]
     ids = [found[2]["course_id"], found[0]["course_id"]]
+    profile = profile | {"csrf_token": client.csrf}
     slip = client.post("/console/slip", data=profile | {"course": [*ids, "NO-SUCH-COURSE"]})
     assert slip.status_code == 200, slip.text
     html = slip.text
@@ -538,3 +685,6 @@ def test_slip_over_http(client):
     bad = client.post("/console/slip", data=profile | {"age": "abc", "course": ids[0]})
     assert bad.status_code == 422 and "年龄" in bad.text
     assert "窗口工作台" in client.get("/console/slip").text
+    # Without the session's CSRF token the slip is refused.
+    no_token = {k: v for k, v in profile.items() if k != "csrf_token"}
+    assert client.post("/console/slip", data=no_token | {"course": ids[0]}).status_code == 403

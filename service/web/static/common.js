@@ -62,12 +62,21 @@
   SM.ApiError = ApiError;
 
   /** Call the JSON API; resolves to the body, rejects with an ApiError. */
+  /** The session's CSRF token (staff pages), sent with every state-changing request. */
+  SM.csrfToken = function () {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  };
+
   SM.api = async function (method, url, body) {
     let resp;
+    const headers = body ? { "Content-Type": "application/json", Accept: "application/json" } : { Accept: "application/json" };
+    if (method !== "GET" && SM.csrfToken()) headers["X-CSRF-Token"] = SM.csrfToken();
     try {
       resp = await fetch(url, {
         method,
-        headers: body ? { "Content-Type": "application/json", Accept: "application/json" } : { Accept: "application/json" },
+        headers,
+        credentials: "same-origin",
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch (e) {

@@ -19,9 +19,11 @@
   SM.regionModes(form);
   const updateCount = SM.counter($("text"), $("text-count"));
 
+  const canRefer = $("console-layout").dataset.canRefer === "1";
   let results = [];
   const chosen = []; // course ids, in the order chosen
   let matched = null; // the payload the results were matched for
+  let matchedRegion = ""; // the region the service matched for (also from a typed address)
 
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -107,6 +109,7 @@
 
   function render(data) {
     results = data.results || [];
+    matchedRegion = (data.region && data.region.code) || "";
     chosen.length = 0;
     const where = data.region && data.region.name ? data.region.name : "";
     const occs = (data.occupations || []).slice(0, 6);
@@ -175,7 +178,21 @@
         line("班期", when),
         line("就业", SM.service(r)),
         h("ul", { class: "row-reasons", "aria-label": "推荐理由" }, (r.reasons || []).map((t) => h("li", {}, t))),
+        referLink(r),
       ),
+    );
+  }
+
+  /** "转介": the referral form for this course (and its next session), profile prefilled. */
+  function referLink(r) {
+    if (!canRefer || !r.next_session || !r.next_session.session_id) return null;
+    const params = new URLSearchParams({ course_id: r.course_id, session_id: r.next_session.session_id });
+    if (matched && matched.group) params.set("group", matched.group);
+    if (/^\d{6}$/.test(matchedRegion)) params.set("region_code", matchedRegion);
+    return h(
+      "p",
+      { class: "row-refer" },
+      h("a", { class: "refer-link", href: "/console/refer?" + params.toString(), "aria-label": "转介：" + r.title }, "转介（登记并跟踪）"),
     );
   }
 
@@ -305,6 +322,7 @@
       inputs.push(h("input", { type: "hidden", name, value: String(value) }));
     }
     for (const id of chosen) inputs.push(h("input", { type: "hidden", name: "course", value: id }));
+    inputs.push(h("input", { type: "hidden", name: "csrf_token", value: SM.csrfToken() }));
     slip.replaceChildren(...inputs);
     slip.submit();
   }
