@@ -169,6 +169,8 @@ def main() -> None:
             SKILLMATCH_DATA_DIR=str(work),
             SKILLMATCH_TODAY=TODAY.isoformat(),
             SKILLMATCH_LOG_LEVEL="WARNING",
+            # One client address sends everything: the per-client rate limit would cap it.
+            SKILLMATCH_RATE_LIMIT_PER_MINUTE="0",
         )
         proc = subprocess.Popen(
             [

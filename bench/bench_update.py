@@ -360,6 +360,8 @@ def main() -> None:
             SKILLMATCH_DATA_DIR=str(work),
             SKILLMATCH_TODAY=TODAY.isoformat(),
             SKILLMATCH_LOG_LEVEL="WARNING",
+            # One client address sends everything: the per-client rate limit would cap it.
+            SKILLMATCH_RATE_LIMIT_PER_MINUTE="0",
         )
         with log.open("wb") as sink:
             proc = subprocess.Popen(

@@ -34,6 +34,7 @@ from service.database import Database
 from service.errors import install_error_handlers
 from service.limits import MAX_BODY_BYTES, RequestLimits
 from service.outcomes_feed import current_outcomes
+from service.ratelimit import RateLimit
 from service.security import install_pii_filter
 from service.state import ServiceState
 from service.updates import UpdateJob, UpdateManager
@@ -108,6 +109,9 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
         store=CatalogStore(settings.catalog_dir),
         bundles=BundleStore(settings.index_dir),
         encoder=Encoder(settings.model),
+        # Every worker process notices a newly published bundle (an admin's catalog update
+        # applied by another worker, or `skillmatch index`) and switches to it.
+        reload_interval=settings.catalog_reload_seconds,
     )
     database = Database(settings)
 
@@ -133,6 +137,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
         try:
             yield
         finally:
+            state.stop_watching()
             database.close()
 
     app = FastAPI(
@@ -148,6 +153,14 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
     # framing on top of the file).
     upload_limit = settings.max_upload_mb * 2**20 + MAX_BODY_BYTES
     app.add_middleware(RequestLimits, large_bodies={UPDATES_PATH: upload_limit})
+    if settings.rate_limit_per_minute:
+        # Outside the size limits (refuses before a body is read), inside CORS.
+        app.add_middleware(
+            RateLimit,
+            limit=settings.rate_limit_per_minute,
+            redis_url=settings.redis_url,
+            trust_proxy=settings.trust_proxy,
+        )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         description="Rate limiting through Redis when set; in-process otherwise",
     )
     rate_limit_per_minute: int = Field(
-        600, ge=1, le=1_000_000, description="Per client address, public API"
+        600, ge=0, le=1_000_000, description="Per client address on /api/v1 (0: no limit)"
     )
     trust_proxy: bool = Field(
         False, description="Take the client address from X-Forwarded-For (behind a proxy only)"

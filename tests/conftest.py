@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+
+# The suite sends hundreds of requests a minute from one client: the per-client rate limit is
+# off unless a test sets it (tests/service/test_ratelimit.py).
+os.environ.setdefault("SKILLMATCH_RATE_LIMIT_PER_MINUTE", "0")
 
 TODAY = date(2026, 11, 27)
 DEMO_COURSES = 3000

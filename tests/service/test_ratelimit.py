@@ -185,8 +185,10 @@ def test_exempt_hook(asynchronous):
 
 
 def test_wired_into_the_real_app(demo_env):
-    app = create_app(Settings(data_dir=demo_env.data_dir), load_in_background=False)
-    app.add_middleware(RateLimit, limit=2)
+    # By the setting the service reads (the suite itself runs with the limit off).
+    app = create_app(
+        Settings(data_dir=demo_env.data_dir, rate_limit_per_minute=2), load_in_background=False
+    )
     with TestClient(app) as client:
         first = client.get("/api/v1/regions")
         assert first.status_code == 200 and first.headers["X-RateLimit-Remaining"] == "1"
