@@ -14,9 +14,9 @@ bounded by ``--deadline`` seconds of traffic (default 120 s in all with preparat
 
     .venv/bin/python bench/bench_update.py [--courses 5000] [--rate 20] [--reload-interval 2]
 
-Until ``service/app.py`` passes a reload interval to ``ServiceState``, the server is started by
-this script (``--serve PORT``), which builds the same app as ``skillmatch serve`` and sets the
-interval on its state.
+The server is the real ``skillmatch serve`` (``--workers`` processes) with
+``SKILLMATCH_CATALOG_RELOAD_SECONDS`` set to ``--reload-interval``: every worker notices the
+new bundle pointer and switches.
 """
 
 from __future__ import annotations
@@ -46,19 +46,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def serve(port: int, reload_interval: float) -> None:
-    """The server process: the app of ``skillmatch serve`` with the catalog watcher on."""
-    import uvicorn
-
-    from service.app import create_app
-    from service.config import get_settings
-
-    settings = get_settings()
-    app = create_app(settings)
-    app.state.service.reload_interval = reload_interval  # until app.py wires the setting
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 def prepare(work: Path, courses: int) -> str:
@@ -337,12 +324,9 @@ def main() -> None:
     ap.add_argument("--reload-interval", type=float, default=2.0)
     ap.add_argument("--deadline", type=float, default=90, help="hard bound on traffic seconds")
     ap.add_argument("--timeline", action="store_true", help="latency per second of traffic")
-    ap.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, default=1, help="server worker processes")
     ap.add_argument("--apply", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.serve is not None:
-        serve(args.serve, args.reload_interval)
-        return
     if args.apply is not None:
         apply_update(Path(os.environ["SKILLMATCH_DATA_DIR"]), Path(args.apply), args.deadline)
         return
@@ -362,16 +346,21 @@ def main() -> None:
             SKILLMATCH_LOG_LEVEL="WARNING",
             # One client address sends everything: the per-client rate limit would cap it.
             SKILLMATCH_RATE_LIMIT_PER_MINUTE="0",
+            SKILLMATCH_CATALOG_RELOAD_SECONDS=str(args.reload_interval),
         )
         with log.open("wb") as sink:
             proc = subprocess.Popen(
                 [
                     sys.executable,
-                    str(Path(__file__).resolve()),
-                    "--serve",
+                    "-m",
+                    "service.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
                     str(port),
-                    "--reload-interval",
-                    str(args.reload_interval),
+                    "--workers",
+                    str(args.workers),
                 ],
                 env=env,
                 cwd=ROOT,

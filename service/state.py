@@ -19,6 +19,7 @@ from enum import StrEnum
 from catalog.errors import CatalogError
 from catalog.rules import DemandLookup, load_rules
 from catalog.store import CatalogStore, Snapshot, SnapshotError
+from indexing.ann.exact import serve_single_threaded
 from indexing.bundle import Bundle, BundleError, BundleStore
 from indexing.encoder import Encoder, ModelUnavailable
 from service.matching.catalog_view import CatalogView
@@ -71,6 +72,7 @@ class ServiceState:
         Loads are serialised. With ``reload_interval`` set, the first load starts
         :meth:`watch`, also when it failed: a bundle published later is then picked up.
         """
+        serve_single_threaded()
         with self._load_lock:
             self._load()
         if self.reload_interval:

@@ -34,6 +34,17 @@ def _faiss() -> Any:
     return faiss
 
 
+def serve_single_threaded() -> None:
+    """One thread per query in FAISS (for serving processes).
+
+    A server answers many single queries at once, one per request thread or worker process;
+    FAISS's default OpenMP team per search only adds start-up and contention there: measured
+    on the occupation index (22k rows, one query) 1.12 ms with two threads, 0.36 ms with one.
+    Batch work (index builds) keeps the default.
+    """
+    _faiss().omp_set_num_threads(1)
+
+
 def bitmap_selector(mask: BoolArray) -> tuple[Any, np.ndarray]:
     """A FAISS ``IDSelectorBitmap`` for a row mask (keep the returned bytes alive while used)."""
     faiss = _faiss()
