@@ -40,9 +40,22 @@ def serve_single_threaded() -> None:
     A server answers many single queries at once, one per request thread or worker process;
     FAISS's default OpenMP team per search only adds start-up and contention there: measured
     on the occupation index (22k rows, one query) 1.12 ms with two threads, 0.36 ms with one.
-    Batch work (index builds) keeps the default.
+    Batch work (index builds) keeps the default. OpenMP keeps the thread count per calling
+    thread, so searches apply it on the thread they run on (see :func:`search_threads`).
     """
-    _faiss().omp_set_num_threads(1)
+    global _SINGLE_THREADED
+    _SINGLE_THREADED = True
+
+
+_SINGLE_THREADED = False
+
+
+def search_threads() -> Any:
+    """FAISS, set to one OpenMP thread on this thread when serving (see above)."""
+    faiss = _faiss()
+    if _SINGLE_THREADED:
+        faiss.omp_set_num_threads(1)
+    return faiss
 
 
 def bitmap_selector(mask: BoolArray) -> tuple[Any, np.ndarray]:
@@ -113,6 +126,7 @@ class ExactIndex(FaissIndex):
         mask = check_mask(mask, self.count())
         if self.count() == 0 or k <= 0 or (mask is not None and not mask.any()):
             return empty_result(queries.shape[0], max(k, 0))
+        search_threads()
         if mask is None:
             scores, ids = self._index.search(queries, k)
         elif (rows := np.flatnonzero(mask)).size <= SMALL_MASK_ROWS:

@@ -19,7 +19,7 @@ from indexing.ann.base import (
     check_mask,
     empty_result,
 )
-from indexing.ann.exact import FaissIndex, _faiss, bitmap_selector
+from indexing.ann.exact import FaissIndex, _faiss, bitmap_selector, search_threads
 
 FILE = "hnsw.faiss"
 
@@ -72,7 +72,7 @@ class HNSWIndex(FaissIndex):
         ``exact_below`` rows, or under ``exact_share`` of all rows) scan the allowed rows of
         the flat storage exactly, which is both faster and exact there.
         """
-        faiss = _faiss()
+        faiss = search_threads()
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         mask = check_mask(mask, self.count())
         if self.count() == 0 or k <= 0 or (mask is not None and not mask.any()):
