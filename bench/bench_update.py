@@ -26,26 +26,21 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_load import bodies, free_port, wait_ready  # noqa: E402  (the load bench's helpers)
+
 TODAY = date(2026, 11, 27)
 MAX_REQUESTS = 20_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(work: Path, courses: int) -> str:
@@ -90,25 +85,6 @@ def export_update(store, path: Path, institutions: int) -> str:
         rows.append(row)
     path.write_text(json.dumps({"rows": rows}, ensure_ascii=False), encoding="utf-8")
     return f"{len(rows)} courses of {len(chosen)} institutions"
-
-
-def bodies() -> list[dict[str, object]]:
-    from service.evaluation import load_cases, request_of
-
-    return [request_of(c) for c in load_cases(ROOT / "eval" / "dev_profiles.jsonl")]
-
-
-def wait_ready(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("server did not become ready")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from service.casework.errors import Forbidden
 from service.casework.permissions import Permission, allows
 from service.config import Settings
 from service.database import Database
+from service.db.engine import session_scope
 from service.errors import NotAuthenticated, NotReady
 from service.state import ServiceState
 from service.updates import UpdateManager
@@ -59,15 +60,8 @@ def _codec(request: Request, database: Annotated[Database, Depends(_database)]) 
 
 def _db_session(database: Annotated[Database, Depends(_database)]) -> Iterator[Session]:
     """A session per request: committed when the handler succeeds, rolled back otherwise."""
-    session = database.factory()
-    try:
+    with session_scope(database.factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 StateDep = Annotated[ServiceState, Depends(_state)]
