@@ -26,6 +26,7 @@ import time
 import urllib.request
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -81,15 +82,21 @@ request = function()
   return wrk.format("POST", "/api/v1/match", {{["Content-Type"]="application/json"}},
                     bodies[(i % #bodies) + 1])
 end
+done = function(summary, latency, requests)
+  io.write(string.format("p95 latency: %.2fms\\n", latency:percentile(95) / 1000))
+end
 """,
         encoding="utf-8",
     )
-    out = subprocess.run(
+    out: Any = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
+    if "p95 latency" not in out.stdout:  # the script did not load: wrk fell back to GET /
+        raise RuntimeError(f"wrk did not run the match script: {out.stderr.strip()}")
+    out = out.stdout
 
     def grab(pattern: str) -> str:
         m = re.search(pattern, out)
@@ -100,6 +107,7 @@ end
         "requests_per_s": grab(r"Requests/sec:\s+([\d.]+)"),
         "p50": grab(r"50%\s+([\d.]+\w+)"),
         "p90": grab(r"90%\s+([\d.]+\w+)"),
+        "p95": grab(r"p95 latency: ([\d.]+ms)"),
         "p99": grab(r"99%\s+([\d.]+\w+)"),
         "requests": grab(r"(\d+) requests in"),
         "non_2xx": grab(r"Non-2xx or 3xx responses: (\d+)") if "Non-2xx" in out else "0",
