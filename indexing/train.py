@@ -91,6 +91,23 @@ def build_vocab(texts: Sequence[str], user_words: Sequence[str], config: TrainCo
     return list(dict.fromkeys(vocab))
 
 
+def _unknown_char_pattern(vocab: Sequence[str]) -> str:
+    """A regex class matching every character the tokenizer cannot place.
+
+    Allowed: ASCII letters and digits, whitespace, and the Chinese characters that are single
+    tokens of ``vocab`` (listed as code-point ranges to keep the pattern short).
+    """
+    points = sorted({ord(t) for t in vocab if len(t) == 1 and _CJK.match(t)})
+    ranges: list[tuple[int, int]] = []
+    for p in points:
+        if ranges and p == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], p)
+        else:
+            ranges.append((p, p))
+    cls = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
+    return f"[^{cls}a-z0-9\\s]"
+
+
 def make_tokenizer(vocab: Sequence[str]) -> Any:
     """A ``tokenizers`` tokenizer doing forward maximum matching over ``vocab``."""
     from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
@@ -103,13 +120,15 @@ def make_tokenizer(vocab: Sequence[str]) -> Any:
             max_input_chars_per_word=1000,
         )
     )
-    # Punctuation and symbols carry nothing here: they become spaces instead of [UNK] tokens
-    # that would dilute the mean.
+    # Punctuation, symbols and Chinese characters outside the vocabulary carry nothing here:
+    # they become spaces. WordPiece turns a whole piece it cannot match into one [UNK], so a
+    # single unknown character (莞 in "在东莞做了几年注塑机调机") would otherwise erase the
+    # entire run of Chinese around it.
     tok.normalizer = normalizers.Sequence(
         [
             normalizers.NFKC(),
             normalizers.Lowercase(),
-            normalizers.Replace(Regex(r"[^\u3400-\u4dbf\u4e00-\u9fffa-z0-9\s]"), " "),
+            normalizers.Replace(Regex(_unknown_char_pattern(vocab)), " "),
         ]
     )
     # Runs of CJK characters, of ASCII letters and of digits become separate pieces; every other
