@@ -30,8 +30,9 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 COMMON_WORD_FREQ = 5
 # A trade word must occur at least this often in the vocabulary sources to be suggested.
 MIN_WORD_COUNT = 2
-# Function characters that are never part of a mistyped trade word ("干不动" is not 干部).
-_FUNCTION_CHARS = frozenset("不了的着过也都就还很在是有我你他她们这那个吗呢吧啊")
+# Function characters and the verbs of "想去做…" that are never part of a mistyped trade word
+# ("干不动" is not 干部; in "做家正" the typo is 家正 → 家政, not 做家 → 作家).
+_FUNCTION_CHARS = frozenset("不了的着过也都就还很在是有我你他她们这那个吗呢吧啊做想要去")
 
 
 def _pinyin(text: str) -> str:
@@ -75,6 +76,7 @@ class HomophoneCorrector:
                         if (freq.get(part) or 0) >= COMMON_WORD_FREQ:
                             counts[part] += 1
         self.words = {w for w, n in counts.items() if n >= MIN_WORD_COUNT}
+        self.counts = counts
         best: dict[str, tuple[int, str]] = {}
         for word in self.words:
             key = _pinyin(word)
@@ -86,26 +88,29 @@ class HomophoneCorrector:
     def _known(self, run: str) -> bool:
         return run in self.words or (self._freq.get(run) or 0) >= COMMON_WORD_FREQ
 
-    def _pieces(self, text: str) -> list[str]:
-        """Runs that may be typos.
+    def _pieces(self, text: str) -> list[tuple[int, str]]:
+        """Runs that may be typos, with where they start in ``text``.
 
         Unknown words of 2–3 characters, and 2–3 consecutive single characters (what the
         segmenter leaves of a word it does not know).
         """
         import jieba
 
-        pieces: list[str] = []
-        singles: list[str] = []
+        pieces: list[tuple[int, str]] = []
+        singles: list[tuple[int, str]] = []
+        pos = 0
         for token in [*jieba.lcut(text, HMM=False), ""]:
+            start, pos = pos, pos + len(token)
             if len(token) == 1 and _CJK_RUN.fullmatch(token + token):
-                singles.append(token)
+                singles.append((start, token))
                 continue
             for size in (3, 2):
                 for i in range(len(singles) - size + 1):
-                    pieces.append("".join(singles[i : i + size]))
+                    run = singles[i : i + size]
+                    pieces.append((run[0][0], "".join(t for _, t in run)))
             singles = []
             if 2 <= len(token) <= 3 and _CJK_RUN.fullmatch(token) and not self._known(token):
-                pieces.append(token)
+                pieces.append((start, token))
         return pieces
 
     def suggestions(self, text: str) -> list[str]:
@@ -114,8 +119,8 @@ class HomophoneCorrector:
         A suggestion differs from the run in one character at most (a pinyin input method
         picks one wrong character of the right sound), e.g. 电功 -> 电工, 瓷转 -> 瓷砖.
         """
-        found: list[str] = []
-        for piece in self._pieces(normalize(text)):
+        candidates: list[tuple[int, int, str]] = []
+        for start, piece in self._pieces(normalize(text)):
             if self._known(piece) or _FUNCTION_CHARS.intersection(piece):
                 continue
             word = self.by_sound.get(_pinyin(piece))
@@ -124,8 +129,17 @@ class HomophoneCorrector:
                 and len(word) == len(piece)
                 and sum(a != b for a, b in zip(word, piece, strict=True)) == 1
                 and word not in text
-                and word not in found
             ):
+                candidates.append((start, start + len(piece), word))
+        # Overlapping readings of the same characters ("做家正": 做家 → 作家 or 家正 → 家政):
+        # only the more common trade word stands.
+        taken: list[tuple[int, int, str]] = []
+        for cand in sorted(candidates, key=lambda c: (-self.counts[c[2]], c[0])):
+            if all(cand[1] <= a or cand[0] >= b for a, b, _ in taken):
+                taken.append(cand)
+        found: list[str] = []
+        for _, _, word in sorted(taken):
+            if word not in found:
                 found.append(word)
         return found
 

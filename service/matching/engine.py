@@ -52,6 +52,13 @@ CANDIDATES_TEXT = 150
 CANDIDATES_OCCUPATION = 120
 OCCUPATIONS_INFERRED = 8
 SHORTLIST = 40
+# Occupations of the same minor group (same first three code parts, e.g. 4-02-06 仓储人员) as
+# one of the ``RELATED_FROM`` best inferred occupations count as related: a caseworker offers
+# 供应链管理师 to someone who asked for 仓储管理员 when no 仓储管理员 class is open nearby.
+# Their occupation score is ``RELATED_SHARE`` of the inferred one's, so direct matches still
+# come first.
+RELATED_FROM = 2
+RELATED_SHARE = 0.6
 TIER_VALUE = {
     UrgencyTier.VERY_SHORT.value: 1.0,
     UrgencyTier.SHORT.value: 0.7,
@@ -147,6 +154,9 @@ class Matcher:
         self.regions = regions or load_regions()
         self.occupations = load_occupations()
         self._leaf_codes = [o.code for o in self.occupations.leaves()]
+        self._minor_groups: dict[str, list[str]] = {}
+        for code in self._leaf_codes:
+            self._minor_groups.setdefault(code.rsplit("-", 1)[0], []).append(code)
         # Region → (occupation, tier) of its demand directory, for profiles without text.
         self._directory: dict[str, list[tuple[str, str]]] = {}
         demand_table = view.snapshot["demand"]
@@ -166,11 +176,13 @@ class Matcher:
         reach = reach_of(profile.region, profile.relocate, self.regions)
         query = self.encoder.encode_one(profile.text) if profile.text else None
         inferred = self._infer(profile, query, options)
+        related = self._related(inferred)
         timings["occupations"] = _ms(t0)
 
         t1 = time.perf_counter()
-        candidates = self._retrieve(profile, reach, query, inferred, options)
-        occ_score = {h.code: h.score for h in inferred}
+        candidates = self._retrieve(profile, reach, query, inferred, related, options)
+        occ_score = {code: score for code, (score, _) in related.items()}
+        occ_score.update({h.code: h.score for h in inferred})
         candidates = self._shortlist(candidates, occ_score)
         timings["retrieve"] = _ms(t1)
 
@@ -192,7 +204,7 @@ class Matcher:
             self._score(profile, cand, occ_score, options.today, prefs)
         eligible.sort(key=lambda c: -c.score)
         chosen = self._diversify(eligible, inferred, profile)
-        results = [self._result(profile, c, inferred) for c in chosen]
+        results = [self._result(profile, c, inferred, related) for c in chosen]
         excluded = [self._excluded(c) for c in near[:10]] if options.explain else []
         timings["score"] = _ms(t3)
         timings["total"] = _ms(t0)
@@ -219,6 +231,16 @@ class Matcher:
             profile.text, k=OCCUPATIONS_INFERRED, mode=options.mode, query_vector=query
         )
 
+    def _related(self, inferred: list[OccupationHit]) -> dict[str, tuple[float, str]]:
+        """Occupations related to the best inferred ones: code → (score, the inferred code)."""
+        inferred_codes = {h.code for h in inferred}
+        related: dict[str, tuple[float, str]] = {}
+        for hit in inferred[:RELATED_FROM]:
+            for code in self._minor_groups.get(hit.code.rsplit("-", 1)[0], ()):
+                if code not in inferred_codes and code not in related:
+                    related[code] = (RELATED_SHARE * hit.score, hit.code)
+        return related
+
     def _mask(self, profile: Profile, reach: Reach, options: MatchOptions) -> np.ndarray:
         regions = reach.cities + reach.provinces
         if options.rules:
@@ -242,6 +264,7 @@ class Matcher:
         reach: Reach,
         query: np.ndarray | None,
         inferred: list[OccupationHit],
+        related: dict[str, tuple[float, str]],
         options: MatchOptions,
     ) -> list[Candidate]:
         index = self.bundle.courses
@@ -261,8 +284,11 @@ class Matcher:
             # Each inferred occupation gets its own quota, so that one occupation with many
             # courses nearby cannot crowd the others out of the candidates.
             quota = max(CANDIDATES_OCCUPATION // len(codes), 10)
-            for code in codes:
-                occ_mask = mask & index.mask(CourseFilter(occupations=(code,)))
+            groups = [(code,) for code in codes]
+            if related:
+                groups.append(tuple(related))
+            for group in groups:
+                occ_mask = mask & index.mask(CourseFilter(occupations=group))
                 for row, s in index.search(
                     text=profile.text,
                     query_vector=query,
@@ -490,7 +516,11 @@ class Matcher:
 
     # -- output ----------------------------------------------------------------------------
     def _result(
-        self, profile: Profile, cand: Candidate, inferred: list[OccupationHit]
+        self,
+        profile: Profile,
+        cand: Candidate,
+        inferred: list[OccupationHit],
+        related: dict[str, tuple[float, str]],
     ) -> dict[str, Any]:
         course = cand.course
         occ = self.occupations.get(course["occupation_code"])
@@ -545,11 +575,15 @@ class Matcher:
             if cand.employment_rate is None
             else {"rate": round(cand.employment_rate, 3), "cohort": cand.cohort},
             "score": round(cand.score, 4),
-            "reasons": self._reasons(profile, cand, inferred),
+            "reasons": self._reasons(profile, cand, inferred, related),
         }
 
     def _reasons(
-        self, profile: Profile, cand: Candidate, inferred: list[OccupationHit]
+        self,
+        profile: Profile,
+        cand: Candidate,
+        inferred: list[OccupationHit],
+        related: dict[str, tuple[float, str]],
     ) -> list[str]:
         course = cand.course
         f = cand.features
@@ -565,6 +599,12 @@ class Matcher:
                 out.append((WEIGHTS["relevance"] * f["relevance"], f"与您说的“{keyword}”相符"))
             elif course["occupation_code"] in {h.code for h in inferred[:3]}:
                 out.append((WEIGHTS["relevance"] * f["relevance"], f"与您的情况对口：{occ_name}"))
+            elif course["occupation_code"] in related:
+                near = self.occupations.get(related[course["occupation_code"]][1])
+                if near is not None:
+                    out.append(
+                        (WEIGHTS["relevance"] * f["relevance"], f"与{near.name}同类的相近职业")
+                    )
         el = cand.eligibility
         subsidy = el.subsidy if el else int(course["subsidy_amount"])
         oop = el.out_of_pocket if el else 0

@@ -50,6 +50,15 @@ def test_one_character_apart_only() -> None:
     assert small.suggestions("点汗") == []  # two characters differ: not a typo of 电焊
 
 
+def test_overlapping_readings_keep_only_the_more_common_word() -> None:
+    # 坐家正: 坐家 sounds like 作家 and 家正 like 家政; the 家 cannot be both.
+    more_jiazheng = HomophoneCorrector(["家政"] * 3 + ["作家"] * 2)
+    assert more_jiazheng.suggestions("坐家正") == ["家政"]
+    more_zuojia = HomophoneCorrector(["家政"] * 2 + ["作家"] * 3)
+    assert more_zuojia.suggestions("坐家正") == ["作家"]
+    assert corrector().suggestions("想出来做家正") == ["家政"]  # 做 is the verb, not a typo
+
+
 def test_occupation_search_finds_through_the_typo(demo_env: DemoEnv) -> None:
     from indexing.bundle import BundleStore
     from indexing.encoder import Encoder

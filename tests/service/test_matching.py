@@ -216,3 +216,58 @@ def test_today_matters(matcher):
     far = date(2030, 1, 1)
     result = matcher.match(profile(matcher, text="电焊", relocate=True), MatchOptions(today=far))
     assert result.results == []
+
+
+def test_related_occupations_come_from_the_best_inferred_ones(matcher):
+    from indexing.occupations import OccupationHit
+    from service.matching import engine
+
+    hits = [
+        OccupationHit("4-02-06-01", "仓储管理员", 1.0),
+        OccupationHit("6-18-02-04", "焊工", 0.9),
+        OccupationHit("4-10-01-06", "家政服务员", 0.8),
+    ]
+    related = matcher._related(hits)
+    assert related, "仓储管理员 and 焊工 have siblings in the classification"
+    for code, (score, via) in related.items():
+        assert code not in {h.code for h in hits}
+        assert via in ("4-02-06-01", "6-18-02-04")  # only the best RELATED_FROM
+        assert code.rsplit("-", 1)[0] == via.rsplit("-", 1)[0]
+        expected = engine.RELATED_SHARE * (1.0 if via == "4-02-06-01" else 0.9)
+        assert score == pytest.approx(expected)
+    assert not any(c.startswith("4-10-01-") for c in related)
+
+
+def test_a_related_occupation_stands_in_when_the_inferred_one_has_no_course(matcher, monkeypatch):
+    from collections import Counter
+
+    from indexing.occupations import OccupationHit
+    from service.matching.reach import reach_of
+
+    person = profile(matcher, text="想学", relocate=True)
+    reach = reach_of(person.region, person.relocate, matcher.regions)
+    open_rows = matcher._mask(person, reach, MatchOptions(today=TODAY))
+    leaf_of = matcher.bundle.courses.meta["occupation"]
+    anywhere = Counter(matcher.view.snapshot["courses"].column("occupation_code").to_pylist())
+    reachable = Counter(matcher._leaf_codes[int(i)] for i in leaf_of[open_rows] if i >= 0)
+    absent = present = None
+    for leaves in matcher._minor_groups.values():
+        missing = [c for c in leaves if anywhere[c] == 0]
+        offered = [c for c in leaves if reachable[c] >= 5]
+        if missing and offered:
+            absent, present = missing[0], set(offered)
+            break
+    assert absent is not None, "the demo catalog leaves some occupation without courses"
+    name = matcher.occupations.get(absent).name
+    monkeypatch.setattr(
+        matcher.bundle.occupations,
+        "rank",
+        lambda *a, **kw: [OccupationHit(absent, name, 1.0)],
+    )
+    result = matcher.match(
+        profile(matcher, text=f"想学{name}", relocate=True), MatchOptions(today=TODAY)
+    )
+    stand_ins = [r for r in result.results if r["occupation"]["code"] in present]
+    assert stand_ins, (absent, [r["occupation"]["code"] for r in result.results])
+    assert result.results[0]["occupation"]["code"] in present
+    assert any(f"与{name}同类的相近职业" in r["reasons"] for r in stand_ins)
