@@ -284,7 +284,7 @@ class Matcher:
             # Each inferred occupation gets its own quota, so that one occupation with many
             # courses nearby cannot crowd the others out of the candidates.
             quota = max(CANDIDATES_OCCUPATION // len(codes), 10)
-            groups = [(code,) for code in codes]
+            groups: list[tuple[str, ...]] = [(code,) for code in codes]
             if related:
                 groups.append(tuple(related))
             for group in groups:
