@@ -180,6 +180,7 @@ class CourseIndex:
         self.dense = dense
         self.lexical = lexical
         self._leaf_index = {o.code: i for i, o in enumerate(load_occupations().leaves())}
+        self._occupation_rows: dict[int, IntArray] | None = None
 
     def count(self) -> int:
         """Number of courses."""
@@ -282,9 +283,31 @@ class CourseIndex:
         if flt.age is not None:
             mask &= (m["age_min"] <= flt.age) & (m["age_max"] >= flt.age)
         if flt.occupations is not None:
-            wanted = [self._leaf_index[c] for c in flt.occupations if c in self._leaf_index]
-            mask &= np.isin(m["occupation"], wanted)
+            of_occupations = np.zeros(n, dtype=bool)
+            rows_by_occupation = self._rows_by_occupation()
+            for code in flt.occupations:
+                rows = rows_by_occupation.get(self._leaf_index.get(code, -1))
+                if rows is not None:
+                    of_occupations[rows] = True
+            mask &= of_occupations
         return mask
+
+    def _rows_by_occupation(self) -> dict[int, IntArray]:
+        """Rows of each occupation (leaf index → sorted rows), computed once per index.
+
+        A request filters by several occupations; reading their rows costs far less than
+        comparing the whole occupation column each time.
+        """
+        if self._occupation_rows is None:
+            column = np.asarray(self.meta["occupation"])
+            order = np.argsort(column, kind="stable")
+            values, starts = np.unique(column[order], return_index=True)
+            bounds = [*starts.tolist(), len(order)]
+            # Built fully before it is published: concurrent first calls just build it twice.
+            self._occupation_rows = {
+                int(v): order[bounds[i] : bounds[i + 1]] for i, v in enumerate(values.tolist())
+            }
+        return self._occupation_rows
 
     # -- search --------------------------------------------------------------------------
     def search(

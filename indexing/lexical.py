@@ -23,6 +23,8 @@ from indexing.tokenize import LexicalTokenizer
 logger = logging.getLogger(__name__)
 
 DICT_FILE = "userdict.txt"
+# Queries whose tokens are remembered (a plain dict, emptied when full: safe across threads).
+QUERY_CACHE_SIZE = 256
 
 
 class LexicalIndex:
@@ -37,6 +39,7 @@ class LexicalIndex:
         self._vocab: dict[str, int] = {}
         self._count = 0
         self._inverse_vocab: dict[int, str] | None = None
+        self._query_tokens: dict[str, list[str]] = {}
 
     def count(self) -> int:
         """Number of documents."""
@@ -58,7 +61,22 @@ class LexicalIndex:
         self, queries: Sequence[str], k: int, mask: BoolArray | None = None
     ) -> tuple[FloatArray, IntArray]:
         """The ``k`` best documents per query (score > 0 only), restricted to ``mask``."""
-        return self.search_tokens([self.tokenizer(q) for q in queries], k, mask)
+        return self.search_tokens([self._tokens(q) for q in queries], k, mask)
+
+    def _tokens(self, query: str) -> list[str]:
+        """Tokens of a query, remembered for the last few queries.
+
+        One match searches the same text several times (all candidates, then per occupation),
+        and segmenting it is a good part of each search's cost.
+        """
+        cache = self._query_tokens
+        tokens = cache.get(query)
+        if tokens is None:
+            tokens = self.tokenizer(query)
+            if len(cache) >= QUERY_CACHE_SIZE:
+                cache.clear()
+            cache[query] = tokens
+        return tokens
 
     def search_tokens(
         self, queries: Sequence[list[str]], k: int, mask: BoolArray | None = None

@@ -699,7 +699,10 @@ def _shared_phrase(text: str, target: str) -> str:
     """The longest run of ≥ 2 characters of the person's text that appears in ``target``."""
     best = ""
     n = len(text)
-    for i in range(n):
+    chars = set(target)
+    for i in range(n - 1):
+        if text[i] not in chars or text[i + 1] not in chars:
+            continue  # no shared run of two characters starts here
         for j in range(min(n, i + 8), i + 1, -1):
             if j - i <= len(best):
                 break

@@ -199,9 +199,13 @@ def driver(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ob
 
 # -- helpers ----------------------------------------------------------------------------------
 def wait(drv, condition, timeout: float = WAIT):
+    """Wait for ``condition``; an element replaced while it is read (page re-rendering) is
+    read again, not an error."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(drv, timeout).until(condition)
+    waiter = WebDriverWait(drv, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return waiter.until(condition)
 
 
 def by_id(drv, element_id: str):
@@ -578,6 +582,7 @@ def test_refer_from_console_to_my_referrals(driver, server):
     number = resident_id(int(time.time()) % 1000)
     by_id(drv, "id_number").send_keys(number)
     by_id(drv, "phone").send_keys("13900000123")
+    drv.get_log("browser")  # start afresh: the login page's 401 is not this step's
     by_id(drv, "refer-submit").click()
     # Consent missing: refused with the reason, nothing stored.
     wait(drv, lambda d: visible(d, "refer-error"))
