@@ -142,6 +142,29 @@ def alembic_config(url: str | URL | None = None) -> Any:
     return cfg
 
 
+@contextmanager
+def _sqlite_file_lock(url: URL) -> Iterator[None]:
+    """Hold an exclusive lock file beside a SQLite database file (no-op for other databases).
+
+    Without it, two processes migrating a new database both try ``CREATE TABLE
+    alembic_version`` and one fails ("table alembic_version already exists").
+    """
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / f"{path.name}.migrate-lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def upgrade_to_head(target: str | URL | Engine, revision: str = "head") -> None:
     """Bring the database schema up to date (idempotent; safe when replicas start together).
 
@@ -154,7 +177,9 @@ def upgrade_to_head(target: str | URL | Engine, revision: str = "head") -> None:
     if isinstance(target, Engine):
         cfg = alembic_config()
         # Alembic keeps its running context in module globals: one migration per process.
-        with _MIGRATION_LOCK, target.begin() as connection:
+        # Worker processes starting together on one SQLite file take turns through a file
+        # lock (PostgreSQL uses an advisory lock below).
+        with _MIGRATION_LOCK, _sqlite_file_lock(target.url), target.begin() as connection:
             if connection.dialect.name == "postgresql":
                 # Replicas starting together: one migrates, the others wait, then find it done.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})

@@ -166,3 +166,31 @@ def test_concurrent_upgrades_postgresql(pg_admin: Engine) -> None:
             engine.dispose()
     finally:
         drop_pg_schema(pg_admin, schema)
+
+
+def _migrate_after(barrier: object, url: str) -> None:
+    from service.db.engine import upgrade_to_head as upgrade
+
+    barrier.wait()  # type: ignore[attr-defined]
+    upgrade(url)
+
+
+def test_worker_processes_migrating_a_new_sqlite_file_together(tmp_path: Path) -> None:
+    """``skillmatch serve --workers N`` on a new data directory: every worker migrates."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    barrier = ctx.Barrier(4)
+    workers = [ctx.Process(target=_migrate_after, args=(barrier, url)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    engine = create_db_engine(url)
+    try:
+        assert "alembic_version" in inspect(engine).get_table_names()
+        assert _diffs(engine) == []
+    finally:
+        engine.dispose()
