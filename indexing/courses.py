@@ -292,6 +292,11 @@ class CourseIndex:
             mask &= of_occupations
         return mask
 
+    def count_of(self, occupation: str, mask: BoolArray) -> int:
+        """How many rows allowed by ``mask`` train ``occupation``."""
+        rows = self._rows_by_occupation().get(self._leaf_index.get(occupation, -1))
+        return 0 if rows is None else int(np.count_nonzero(mask[rows]))
+
     def _rows_by_occupation(self) -> dict[int, IntArray]:
         """Rows of each occupation (leaf index → sorted rows), computed once per index.
 

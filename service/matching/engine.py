@@ -52,12 +52,14 @@ CANDIDATES_TEXT = 150
 CANDIDATES_OCCUPATION = 120
 OCCUPATIONS_INFERRED = 8
 SHORTLIST = 40
-# Occupations of the same minor group (same first three code parts, e.g. 4-02-06 仓储人员) as
-# one of the ``RELATED_FROM`` best inferred occupations count as related: a caseworker offers
+# When one of the ``RELATED_FROM`` best inferred occupations has fewer than
+# ``RELATED_WHEN_FEWER`` courses open to the person, the occupations of its minor group (same
+# first three code parts, e.g. 4-02-06 仓储人员) count as related: a caseworker offers
 # 供应链管理师 to someone who asked for 仓储管理员 when no 仓储管理员 class is open nearby.
 # Their occupation score is ``RELATED_SHARE`` of the inferred one's, so direct matches still
 # come first.
 RELATED_FROM = 2
+RELATED_WHEN_FEWER = 3
 RELATED_SHARE = 0.6
 TIER_VALUE = {
     UrgencyTier.VERY_SHORT.value: 1.0,
@@ -176,11 +178,12 @@ class Matcher:
         reach = reach_of(profile.region, profile.relocate, self.regions)
         query = self.encoder.encode_one(profile.text) if profile.text else None
         inferred = self._infer(profile, query, options)
-        related = self._related(inferred)
         timings["occupations"] = _ms(t0)
 
         t1 = time.perf_counter()
-        candidates = self._retrieve(profile, reach, query, inferred, related, options)
+        mask = self._mask(profile, reach, options)
+        related = self._related(inferred, mask)
+        candidates = self._retrieve(profile, reach, mask, query, inferred, related, options)
         occ_score = {code: score for code, (score, _) in related.items()}
         occ_score.update({h.code: h.score for h in inferred})
         candidates = self._shortlist(candidates, occ_score)
@@ -231,11 +234,19 @@ class Matcher:
             profile.text, k=OCCUPATIONS_INFERRED, mode=options.mode, query_vector=query
         )
 
-    def _related(self, inferred: list[OccupationHit]) -> dict[str, tuple[float, str]]:
-        """Occupations related to the best inferred ones: code → (score, the inferred code)."""
+    def _related(
+        self, inferred: list[OccupationHit], mask: np.ndarray
+    ) -> dict[str, tuple[float, str]]:
+        """Stand-ins for the best inferred occupations with (almost) no course open.
+
+        ``mask`` is the rows open to the person. Returns code → (score, the inferred code it
+        stands in for).
+        """
         inferred_codes = {h.code for h in inferred}
         related: dict[str, tuple[float, str]] = {}
         for hit in inferred[:RELATED_FROM]:
+            if self.bundle.courses.count_of(hit.code, mask) >= RELATED_WHEN_FEWER:
+                continue
             for code in self._minor_groups.get(hit.code.rsplit("-", 1)[0], ()):
                 if code not in inferred_codes and code not in related:
                     related[code] = (RELATED_SHARE * hit.score, hit.code)
@@ -262,13 +273,13 @@ class Matcher:
         self,
         profile: Profile,
         reach: Reach,
+        mask: np.ndarray,
         query: np.ndarray | None,
         inferred: list[OccupationHit],
         related: dict[str, tuple[float, str]],
         options: MatchOptions,
     ) -> list[Candidate]:
         index = self.bundle.courses
-        mask = self._mask(profile, reach, options)
         scored: dict[int, float] = {}
         if profile.text:
             for row, s in index.search(

@@ -218,7 +218,7 @@ def test_today_matters(matcher):
     assert result.results == []
 
 
-def test_related_occupations_come_from_the_best_inferred_ones(matcher):
+def test_related_occupations_stand_in_only_for_the_best_inferred_without_courses(matcher):
     from indexing.occupations import OccupationHit
     from service.matching import engine
 
@@ -227,7 +227,8 @@ def test_related_occupations_come_from_the_best_inferred_ones(matcher):
         OccupationHit("6-18-02-04", "焊工", 0.9),
         OccupationHit("4-10-01-06", "家政服务员", 0.8),
     ]
-    related = matcher._related(hits)
+    nothing_open = np.zeros(matcher.bundle.courses.count(), dtype=bool)
+    related = matcher._related(hits, nothing_open)
     assert related, "仓储管理员 and 焊工 have siblings in the classification"
     for code, (score, via) in related.items():
         assert code not in {h.code for h in hits}
@@ -236,6 +237,14 @@ def test_related_occupations_come_from_the_best_inferred_ones(matcher):
         expected = engine.RELATED_SHARE * (1.0 if via == "4-02-06-01" else 0.9)
         assert score == pytest.approx(expected)
     assert not any(c.startswith("4-10-01-") for c in related)
+    # Where 焊工 has courses open, it needs no stand-in; 仓储管理员 still gets its own.
+    welding = np.zeros_like(nothing_open)
+    welding[
+        matcher.bundle.courses.meta["occupation"] == matcher._leaf_codes.index("6-18-02-04")
+    ] = True
+    assert welding.sum() >= engine.RELATED_WHEN_FEWER
+    related = matcher._related(hits, welding)
+    assert related and all(via == "4-02-06-01" for _, via in related.values())
 
 
 def test_a_related_occupation_stands_in_when_the_inferred_one_has_no_course(matcher, monkeypatch):
