@@ -88,7 +88,15 @@ def occupation_document(occ: Occupation, *, with_tasks: bool = True) -> str:
     return normalize(" ".join(p for p in parts if p))
 
 
-def lexical_document(occ: Occupation, titles: list[str]) -> str:
-    """The BM25 text of an occupation: the name weighted x3, aliases, titles, definition, tasks."""
+def lexical_document(occ: Occupation, titles: list[str], category: Occupation | None = None) -> str:
+    """The BM25 text of an occupation.
+
+    The name weighted x3, aliases, titles, definition, tasks, and the name and recruiting
+    aliases of its minor category (``category``, e.g. 机械工程技术人员 with 机械工程师 for
+    every leaf under 2-02-07): the classification gives some recruiting titles only to the
+    category, and they describe each of its occupations.
+    """
     parts = [occ.name] * 3 + list(occ.aliases) + titles + [occ.definition, *occ.tasks]
+    if category is not None:
+        parts += [category.name, *category.aliases]
     return normalize(" ".join(p for p in parts if p))

@@ -4,7 +4,8 @@ Two channels over the same occupations, fused by weighted reciprocal rank:
 - dense: the encoder's vectors of each occupation's document, plus one row per
   project-written example (a job title or a job-seeker phrasing, train split) labelled with its
   occupation — a nearest-neighbour vote that knows how people actually talk;
-- lexical: BM25 over each occupation's name (x3), aliases, written titles, definition and tasks.
+- lexical: BM25 over each occupation's name (x3), aliases, written titles, definition and tasks,
+  and the name and aliases of its minor category.
 An occupation's channel score is the best of its rows.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.reference.occupations import OccupationIndex, load_occupations
+from catalog.reference.occupations import Occupation, OccupationIndex, load_occupations
 from indexing.ann.base import FloatArray
 from indexing.ann.exact import ExactIndex
 from indexing.corpus import lexical_document, occupation_document, written_examples
@@ -73,6 +74,12 @@ def _best_per_code(ids: np.ndarray, scores: np.ndarray, row_codes: Sequence[str]
     return list(seen)
 
 
+def _minor_category(occupations: OccupationIndex, occ: Occupation) -> Occupation | None:
+    """The minor category (level 3) directly above a leaf, if it has one."""
+    parent = occupations.get(occ.parent_code) if occ.parent_code else None
+    return parent if parent is not None and parent.level == 3 else None
+
+
 class OccupationSearcher:
     """Hybrid occupation search over the leaf occupations."""
 
@@ -114,7 +121,12 @@ class OccupationSearcher:
                 titles.setdefault(e.code, []).append(e.text)
         user_words = [o.name for o in leaves] + [a for o in leaves for a in o.aliases]
         lexical = LexicalIndex(LexicalTokenizer(user_words))
-        lexical.build([lexical_document(o, titles.get(o.code, [])) for o in leaves])
+        lexical.build(
+            [
+                lexical_document(o, titles.get(o.code, []), _minor_category(occupations, o))
+                for o in leaves
+            ]
+        )
         lexical_codes = [o.code for o in leaves]
         dense = None
         dense_codes: list[str] = []
