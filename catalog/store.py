@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -276,15 +276,21 @@ class CatalogStore:
         _fsync_dir(self.root)
         logger.info("current catalog snapshot is now %s", version)
 
-    def prune(self, keep: int = 5) -> list[str]:
+    def prune(self, keep: int = 5, *, protect: Collection[str] = ()) -> list[str]:
         """Delete all but the newest ``keep`` snapshots (never the current one).
+
+        Args:
+            keep: How many of the newest snapshots to keep.
+            protect: Versions never deleted either (e.g. those kept index bundles were
+                built from).
 
         Returns:
             The versions deleted.
         """
         current = self.current_version()
         versions = [m.version for m in self.list_versions()]
-        doomed = [v for v in versions[: max(len(versions) - keep, 0)] if v != current]
+        old = versions[: max(len(versions) - keep, 0)]
+        doomed = [v for v in old if v != current and v not in protect]
         for v in doomed:
             shutil.rmtree(self.snapshots_dir / v, ignore_errors=True)
         for stale in self.snapshots_dir.glob(".tmp-*") if self.snapshots_dir.is_dir() else ():

@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, *, load_in_background: bool = T
             max_upload_bytes=settings.max_upload_mb * 2**20,
             on_event=audit_update_events(database),
             outcomes=lambda: current_outcomes(settings),
+            keep_versions=settings.keep_versions,
         )
 
     @asynccontextmanager

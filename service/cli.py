@@ -121,18 +121,26 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Build the index bundle of the current catalog and publish it atomically."""
     from indexing.bundle import BundleStore
     from indexing.encoder import Encoder
+    from service.versions import prune_old_versions
 
     store = _store(args, settings)
     snapshot = store.load()
     encoder = Encoder(settings.model)
     _out(f"正在为目录 {snapshot.version} 构建索引（模型 {encoder.model_id}）……")
-    manifest = BundleStore(_index_root(args, settings)).build(
+    bundles = BundleStore(_index_root(args, settings))
+    manifest = bundles.build(
         snapshot, encoder, today=getattr(args, "today", None), show_progress=True
     )
     _out(
         f"索引 {manifest['version']} 已启用：{manifest['counts']['courses']:,} 门课程，"
         f"用时 {manifest['build_seconds']} 秒"
     )
+    pruned = prune_old_versions(store, bundles, settings.keep_versions)
+    if pruned.bundles or pruned.snapshots:
+        _out(
+            f"已删除 {len(pruned.bundles)} 个旧索引、{len(pruned.snapshots)} 个旧目录版本"
+            f"（保留最新 {settings.keep_versions} 个）"
+        )
     return EXIT_OK
 
 

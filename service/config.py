@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         description="How often each worker checks for a newly published index bundle",
     )
     max_upload_mb: int = Field(50, ge=1, le=2048, description="Largest catalog file upload")
+    keep_versions: int = Field(
+        3,
+        ge=2,
+        le=1000,
+        description="Index bundles and catalog snapshots kept after each build (the current "
+        "one and the newest before it; older ones are deleted)",
+    )
 
     @field_validator("log_level")
     @classmethod

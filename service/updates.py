@@ -60,6 +60,7 @@ from indexing.bundle import BundleError, BundleStore
 from indexing.encoder import Encoder
 from service.errors import NotFound, ServiceError
 from service.state import ServiceState
+from service.versions import prune_old_versions
 
 logger = logging.getLogger(__name__)
 
@@ -302,6 +303,7 @@ class UpdateManager:
         on_event: EventHook | None = None,
         recover: bool = True,
         outcomes: Callable[[], dict[str, Any] | None] | None = None,
+        keep_versions: int | None = None,
     ) -> None:
         """Open the update area under ``data_dir`` and mark interrupted jobs failed.
 
@@ -317,6 +319,9 @@ class UpdateManager:
             on_event: Called after each status change (e.g. to write the audit log).
             recover: Mark jobs left in progress by a killed process as failed and roll their
                 catalog pointer back (when no other process is building).
+            keep_versions: After a successful switch, delete index bundles and catalog
+                snapshots beyond the newest this many (see :mod:`service.versions`);
+                ``None`` keeps everything.
             outcomes: Gives the referral outcomes to freeze into each new bundle (see
                 :mod:`service.outcomes_feed`); ``None`` builds without them.
         """
@@ -330,6 +335,7 @@ class UpdateManager:
         self.max_upload_bytes = max_upload_bytes
         self.on_event = on_event
         self.outcomes = outcomes
+        self.keep_versions = keep_versions
         self._lock = threading.RLock()
         self._active: UpdateJob | None = None
         self._thread: threading.Thread | None = None
@@ -554,6 +560,8 @@ class UpdateManager:
             self._step(job, UpdateStatus.SWITCHING, "正在切换到新版本")
             self._switch(job)
             job.phase = "已切换到新版本"
+            if self.keep_versions is not None:
+                prune_old_versions(self.store, self.bundles, self.keep_versions)
             self._finish(job, UpdateStatus.DONE)
         except Exception as exc:
             if isinstance(exc, _StepFailed):
