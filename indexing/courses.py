@@ -292,10 +292,14 @@ class CourseIndex:
             mask &= of_occupations
         return mask
 
+    def rows_of(self, occupation: str) -> IntArray:
+        """The rows of the courses training ``occupation`` (empty for none or an unknown code)."""
+        rows = self._rows_by_occupation().get(self._leaf_index.get(occupation, -1))
+        return rows if rows is not None else np.zeros(0, dtype=np.int64)
+
     def count_of(self, occupation: str, mask: BoolArray) -> int:
         """How many rows allowed by ``mask`` train ``occupation``."""
-        rows = self._rows_by_occupation().get(self._leaf_index.get(occupation, -1))
-        return 0 if rows is None else int(np.count_nonzero(mask[rows]))
+        return int(np.count_nonzero(mask[self.rows_of(occupation)]))
 
     def _rows_by_occupation(self) -> dict[int, IntArray]:
         """Rows of each occupation (leaf index → sorted rows), computed once per index.

@@ -306,6 +306,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         ViolationChecker,
         format_table,
         load_cases,
+        reachable_cases,
         run_against_url,
         run_in_process,
     )
@@ -313,6 +314,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
     cases = load_cases(args.file)
     today = args.today or settings.effective_today()
+    reachable: int | None = None
     store = Store(Path(args.store) if args.store else settings.catalog_dir)
     if args.url:
         checker = ViolationChecker(store.load())
@@ -333,11 +335,17 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
             progress=lambda _c, _i: bar.update(1),
         )
         bar.close()
+        reachable = reachable_cases(matcher, cases, today=today)
     if args.json:
         _out(json.dumps([s.row() for s in summaries], ensure_ascii=False, indent=2))
     else:
         _out(f"{len(cases)} 个案例，基准日期 {today}")
         _out(format_table(summaries))
+        if reachable is not None and cases:
+            _out(
+                f"目录可达上限：{reachable}/{len(cases)} 个案例（{reachable / len(cases):.3f}）"
+                "至少有一门可接受职业的课程此人今天可以报名，course@5 不会超过此值"
+            )
     if args.details:
         rows = [o.__dict__ | {"config": s.config} for s in summaries for o in s.outcomes]
         Path(args.details).write_text(

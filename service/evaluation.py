@@ -273,6 +273,23 @@ def run_against_url(
     return summarise(f"server {url}", outcomes)
 
 
+def reachable_cases(matcher: Matcher, cases: list[dict[str, Any]], *, today: date) -> int:
+    """Cases with at least one course of an acceptable occupation the person could join today.
+
+    The ceiling of course hit@5 on this catalog: no ranking can hit a case the catalog has
+    nothing for (in reach, eligible, open). Cases whose profile is refused count as not
+    reachable.
+    """
+    count = 0
+    for case in cases:
+        try:
+            profile = build_profile(regions=matcher.regions, **request_of(case))
+        except ProfileError:
+            continue
+        count += matcher.joinable(profile, case["acceptable"], today) > 0
+    return count
+
+
 def format_table(summaries: Sequence[Summary]) -> str:
     """The figures side by side, as text."""
     head = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -190,14 +191,7 @@ class Matcher:
         timings["retrieve"] = _ms(t1)
 
         t2 = time.perf_counter()
-        rows = [c.row for c in candidates]
-        for cand, course, sessions in zip(
-            candidates, self.view.course_rows(rows), self.view.sessions_of(rows), strict=True
-        ):
-            cand.course = course
-            cand.session = _next_session(sessions, options.today)
-            tier = reach.tier_of(course["region_code"]) if course["mode"] != "online" else 0
-            cand.tier = 9 if tier is None else tier
+        self._load(candidates, reach, options.today)
         eligible, near = self._check(profile, candidates, options)
         timings["rules"] = _ms(t2)
 
@@ -224,7 +218,36 @@ class Matcher:
             timings_ms=timings,
         )
 
+    def joinable(self, profile: Profile, occupations: Collection[str], today: date) -> int:
+        """How many courses of ``occupations`` the person could join today.
+
+        The same hard constraints as :meth:`match` (reach, online-only, age, group,
+        prerequisites and the other hard rules, an open session with seats). Zero means no
+        recommendation can train one of these occupations: the evaluation uses it to tell what
+        the catalog offers from what the ranking finds.
+        """
+        reach = reach_of(profile.region, profile.relocate, self.regions)
+        options = MatchOptions(today=today)
+        mask = self._mask(profile, reach, options)
+        index = self.bundle.courses
+        rows = [int(r) for code in occupations for r in index.rows_of(code) if mask[r]]
+        candidates = [Candidate(row=r) for r in rows]
+        self._load(candidates, reach, today)
+        eligible, _ = self._check(profile, candidates, options)
+        return len(eligible)
+
     # -- steps -----------------------------------------------------------------------------
+    def _load(self, candidates: list[Candidate], reach: Reach, today: date) -> None:
+        """Fill in each candidate's course record, next open session and reach tier."""
+        rows = [c.row for c in candidates]
+        for cand, course, sessions in zip(
+            candidates, self.view.course_rows(rows), self.view.sessions_of(rows), strict=True
+        ):
+            cand.course = course
+            cand.session = _next_session(sessions, today)
+            tier = reach.tier_of(course["region_code"]) if course["mode"] != "online" else 0
+            cand.tier = 9 if tier is None else tier
+
     def _infer(
         self, profile: Profile, query: np.ndarray | None, options: MatchOptions
     ) -> list[OccupationHit]:

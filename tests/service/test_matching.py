@@ -1,5 +1,6 @@
 """The matching engine on the session's demo catalog."""
 
+from collections import Counter
 from datetime import date
 
 import numpy as np
@@ -280,3 +281,30 @@ def test_a_related_occupation_stands_in_when_the_inferred_one_has_no_course(matc
     assert stand_ins, (absent, [r["occupation"]["code"] for r in result.results])
     assert result.results[0]["occupation"]["code"] in present
     assert any(f"与{name}同类的相近职业" in r["reasons"] for r in stand_ins)
+
+
+def test_a_course_hit_is_always_a_reachable_case(matcher):
+    """The evaluation's ceiling: a case the engine hits has a joinable acceptable course."""
+    from service.evaluation import reachable_cases, run_in_process
+
+    cases = []
+    for i, text in enumerate(t for t in TEXTS if t):
+        p = profile(matcher, text=text, relocate=bool(i % 2))
+        top = matcher.match(p, MatchOptions(today=TODAY)).results
+        # One case hit by construction (its first result's occupation), one that cannot be
+        # reached (an occupation with no course at all in the demo catalog).
+        acceptable = [top[0]["occupation"]["code"]] if top else ["9-99-99-99"]
+        cases.append(case_of(p) | {"id": f"hit{i}", "text": text, "acceptable": acceptable})
+    counts = Counter(matcher.view.snapshot["courses"].column("occupation_code").to_pylist())
+    absent = next(c for c in matcher._leaf_codes if counts[c] == 0)
+    cases.append(case_of(profile(matcher)) | {"id": "none", "text": "", "acceptable": [absent]})
+
+    (summary,) = run_in_process(matcher, cases, today=TODAY, configs=["hybrid+rules"])
+    reachable = reachable_cases(matcher, cases, today=TODAY)
+    hits = sum(o.course_hit for o in summary.outcomes)
+    assert hits == len(cases) - 1  # every case but the unreachable one
+    assert reachable == len(cases) - 1
+    p = profile(matcher, text=TEXTS[0])
+    first = matcher.match(p, MatchOptions(today=TODAY)).results[0]
+    assert matcher.joinable(p, [first["occupation"]["code"]], TODAY) >= 1
+    assert matcher.joinable(p, [absent], TODAY) == 0
