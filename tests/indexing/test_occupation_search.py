@@ -7,6 +7,7 @@ import pytest
 from catalog.reference.occupations import load_occupations
 from indexing.corpus import lexical_document
 from indexing.occupations import OccupationSearcher
+from tests.conftest import DemoEnv
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +31,26 @@ def test_a_title_the_classification_gives_only_to_a_category_finds_its_leaves(
     # "EHS工程师" is a recruiting alias of the category 2-02-28 安全工程技术人员 only.
     codes = [h.code for h in lexical_only.rank("EHS工程师", k=3, mode="lexical")]
     assert codes and all(c.startswith("2-02-28-") for c in codes[:2]), codes
+
+
+def test_the_lexical_first_place_is_kept_within_the_first_five() -> None:
+    from indexing.occupations import _keep_lexical_best
+
+    fused = {c: s for c, s in [("a", 5.0), ("b", 4.0), ("c", 3.0), ("d", 2.0), ("e", 1.0)]}
+    ranked = [*sorted(fused.items(), key=lambda kv: -kv[1]), ("f", 0.5)]
+    kept = _keep_lexical_best(ranked, "z", fused | {"z": 0.1})
+    assert [c for c, _ in kept] == ["a", "b", "c", "d", "z", "e", "f"]
+    assert kept[4][1] == 1.0  # takes the score of the place it takes, so the list stays sorted
+    assert _keep_lexical_best(ranked, "c", fused) == ranked  # already there: unchanged
+    moved = _keep_lexical_best(ranked, "f", fused)
+    assert [c for c, _ in moved][:5] == ["a", "b", "c", "d", "f"]
+
+
+def test_a_plain_word_match_survives_fusion(demo_env: DemoEnv) -> None:
+    from indexing.bundle import BundleStore
+    from indexing.encoder import Encoder
+
+    searcher = BundleStore(demo_env.data_dir / "index").load(Encoder()).occupations
+    text = "孩子上初中了，想出来做家正，会做饭会收纳"  # 家正: a typo of 家政
+    assert searcher.rank(text, k=1, mode="lexical")[0].name == "家政服务员"
+    assert "家政服务员" in [h.name for h in searcher.rank(text, k=5)]
