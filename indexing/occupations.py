@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.reference.occupations import Occupation, OccupationIndex, load_occupations
+from catalog.reference.occupations import OccupationIndex, load_occupations
 from indexing.ann.base import FloatArray
 from indexing.ann.exact import ExactIndex
 from indexing.corpus import lexical_document, occupation_document, written_examples
@@ -72,12 +72,6 @@ def _best_per_code(ids: np.ndarray, scores: np.ndarray, row_codes: Sequence[str]
         if code not in seen:
             seen[code] = s
     return list(seen)
-
-
-def _minor_category(occupations: OccupationIndex, occ: Occupation) -> Occupation | None:
-    """The minor category (level 3) directly above a leaf, if it has one."""
-    parent = occupations.get(occ.parent_code) if occ.parent_code else None
-    return parent if parent is not None and parent.level == 3 else None
 
 
 LEXICAL_BEST_WITHIN = 5
@@ -144,7 +138,7 @@ class OccupationSearcher:
         lexical = LexicalIndex(LexicalTokenizer(user_words))
         lexical.build(
             [
-                lexical_document(o, titles.get(o.code, []), _minor_category(occupations, o))
+                lexical_document(o, titles.get(o.code, []), occupations.minor_category(o.code))
                 for o in leaves
             ]
         )

@@ -132,6 +132,23 @@ class OccupationIndex:
         """Direct children of a category."""
         return [self._by_code[c] for c in sorted(self._children.get(code, []))]
 
+    def minor_category(self, code: str) -> Occupation | None:
+        """The minor category (level 3) a leaf sits in.
+
+        ``None`` for a leaf coded like a category (e.g. 6-24-04-00) that sits directly under
+        a medium category.
+        """
+        node = self._by_code.get(code)
+        parent = self._by_code.get(node.parent_code) if node and node.parent_code else None
+        return parent if parent is not None and parent.level == 3 else None
+
+    def siblings(self, code: str) -> list[Occupation]:
+        """The other leaves of the same minor category (empty when it has none)."""
+        category = self.minor_category(code)
+        if category is None:
+            return []
+        return [o for o in self.children(category.code) if o.is_leaf and o.code != code]
+
     def chain(self, code: str) -> list[Occupation]:
         """The node and its ancestors, major category first.
 

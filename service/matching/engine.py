@@ -157,9 +157,6 @@ class Matcher:
         self.regions = regions or load_regions()
         self.occupations = load_occupations()
         self._leaf_codes = [o.code for o in self.occupations.leaves()]
-        self._minor_groups: dict[str, list[str]] = {}
-        for code in self._leaf_codes:
-            self._minor_groups.setdefault(code.rsplit("-", 1)[0], []).append(code)
         # Region → (occupation, tier) of its demand directory, for profiles without text.
         self._directory: dict[str, list[tuple[str, str]]] = {}
         demand_table = view.snapshot["demand"]
@@ -270,9 +267,9 @@ class Matcher:
         for hit in inferred[:RELATED_FROM]:
             if self.bundle.courses.count_of(hit.code, mask) >= RELATED_WHEN_FEWER:
                 continue
-            for code in self._minor_groups.get(hit.code.rsplit("-", 1)[0], ()):
-                if code not in inferred_codes and code not in related:
-                    related[code] = (RELATED_SHARE * hit.score, hit.code)
+            for sibling in self.occupations.siblings(hit.code):
+                if sibling.code not in inferred_codes and sibling.code not in related:
+                    related[sibling.code] = (RELATED_SHARE * hit.score, hit.code)
         return related
 
     def _mask(self, profile: Profile, reach: Reach, options: MatchOptions) -> np.ndarray:

@@ -261,11 +261,10 @@ def test_a_related_occupation_stands_in_when_the_inferred_one_has_no_course(matc
     anywhere = Counter(matcher.view.snapshot["courses"].column("occupation_code").to_pylist())
     reachable = Counter(matcher._leaf_codes[int(i)] for i in leaf_of[open_rows] if i >= 0)
     absent = present = None
-    for leaves in matcher._minor_groups.values():
-        missing = [c for c in leaves if anywhere[c] == 0]
-        offered = [c for c in leaves if reachable[c] >= 5]
-        if missing and offered:
-            absent, present = missing[0], set(offered)
+    for code in matcher._leaf_codes:
+        offered = {o.code for o in matcher.occupations.siblings(code) if reachable[o.code] >= 5}
+        if anywhere[code] == 0 and offered:
+            absent, present = code, offered
             break
     assert absent is not None, "the demo catalog leaves some occupation without courses"
     name = matcher.occupations.get(absent).name

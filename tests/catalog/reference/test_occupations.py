@@ -112,3 +112,13 @@ def test_split_tasks():
 def test_missing_package_is_a_clear_error():
     with pytest.raises(MissingReferenceData, match="not installed"):
         package_data_path("no_such_package_xyz", "data.csv")
+
+
+def test_minor_category_and_siblings(occ):
+    assert occ.minor_category("6-18-02-04").code == "6-18-02-00"
+    siblings = [o.code for o in occ.siblings("6-18-02-04")]
+    assert siblings and "6-18-02-04" not in siblings
+    assert all(c.startswith("6-18-02-") for c in siblings)
+    assert occ.get("6-24-04-00").level == 4  # a leaf coded like a category
+    assert occ.minor_category("6-24-04-00") is None
+    assert occ.siblings("6-24-04-00") == []
