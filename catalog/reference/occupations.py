@@ -194,14 +194,17 @@ def build_occupations(rows: list[dict[str, str]]) -> list[Occupation]:
         rows: Dicts with the CSV's columns.
 
     Returns:
-        One occupation per distinct code (the first row wins on duplicates).
+        One occupation per distinct code. On duplicates the first row wins, except that an
+        occupation (level 4) replaces a category row with its code: 2-03-01-00
+        土壤肥料技术人员 is both a minor category and its only occupation, and the occupation
+        is what people are coded to.
     """
     out: dict[str, Occupation] = {}
     for row in rows:
         code = row["code"].strip()
-        if code in out:
-            continue
         level = int(row["level"])
+        if code in out and not (level == 4 and out[code].level != 4):
+            continue
         name, digital, green = split_name(row["name"])
         aliases: list[str] = []
         for raw in (row.get("alias") or "").split(","):

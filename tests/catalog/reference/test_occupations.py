@@ -90,6 +90,20 @@ def test_leaf_coded_like_a_minor_category():
     assert parent_code_of("6-00-00-00", 1) is None
 
 
+def test_an_occupation_sharing_its_code_with_its_category_is_kept(occ):
+    # csco22.csv lists 2-03-01-00 twice: the minor category and its only occupation.
+    soil = occ.get("2-03-01-00")
+    assert soil is not None and soil.is_leaf
+    assert soil.name == "土壤肥料技术人员" and soil.definition and soil.tasks
+    assert soil in occ.leaves()
+    rows = [
+        {"level": "3", "code": "9-01-02-00", "name": "测试类", "alias": ""},
+        {"level": "4", "code": "9-01-02-00", "name": "测试工", "definition": "做测试。"},
+    ]
+    built = {o.code: o for o in build_occupations(rows)}
+    assert built["9-01-02-00"].level == 4 and built["9-01-02-00"].name == "测试工"
+
+
 def test_resolve_by_code_name_alias_and_traditional(occ):
     assert occ.resolve("6-18-02-04").name == "焊工"
     assert occ.resolve("6180204").name == "焊工"
