@@ -18,6 +18,11 @@ _SALARY = re.compile(
     r"(\d+(\.\d+)?\s*[kKwW千万]?\s*[-~至到]\s*)?\d+(\.\d+)?\s*[kKwW千万]?\s*"
     r"(元|块)?\s*(/|每)?\s*(月|天|日|时|小时|年|薪)(?:薪)?"
 )
+# "4000-6000元", "8千", "1万+": amounts without a period.
+_SALARY_AMOUNT = re.compile(
+    r"(\d+(\.\d+)?\s*[千万]?\s*[-~至到]\s*)?\d+(\.\d+)?\s*[千万]?\s*元(以上|起)?|"
+    r"\d+(\.\d+)?[千万](\+|以上|起)?(?![\u4e00-\u9fff])"
+)
 _SALARY_K = re.compile(r"\d+(\.\d+)?\s*[kKwW]\s*([-~至到]\s*\d+(\.\d+)?\s*[kKwW])?(?![a-zA-Z])")
 _SALARY_WORDS = re.compile(r"(月薪|年薪|日薪|底薪|时薪|薪资|工资)\s*(过万|面议|\d+[kKwW千万]?\+?)?")
 _COMPANY = re.compile(
@@ -34,7 +39,8 @@ _SEPARATORS = re.compile(r"[\s/|,，;；:：·、+＋_\-—~!！?？.。*#@&$%^=
 _NUM = r"[零一二三四五六七八九十百千万几两\d]+"
 _SCHEDULE = re.compile(
     rf"(上{_NUM}休{_NUM}|做{_NUM}休{_NUM}|早{_NUM}晚{_NUM}|{_NUM}点(上|下)班|月休{_NUM}天|"
-    rf"(周末)?[单双法]休|(提供|包|管|有)[吃住社保饭补餐补免费住宿宿舍五险一金员工餐]+|"
+    rf"(周末)?[单双法]休|(提供|包|管|有)(吃住|食宿|住宿|宿舍|员工餐|工作餐|三餐|吃|住|饭|"
+    rf"社保|五险一金|餐补|饭补|免费住宿)+|"
     rf"(接受)?(小白|无经验|生手|熟手|生熟手)[均皆都]?可|月(入|均|薪)(过)?{_NUM}[kK千万]?(起)?|"
     rf"(薪资|待遇|工资)面议|日结|周结|可兼职|兼职)"
 )
@@ -153,6 +159,7 @@ def clean_job_title(title: str | None) -> str:
     text = _BRACKETED.sub(" ", text)
     text = _SCHEDULE.sub(" ", text)
     text = _SALARY.sub(" ", text)
+    text = _SALARY_AMOUNT.sub(" ", text)
     text = _SALARY_K.sub(" ", text)
     text = _SALARY_WORDS.sub(" ", text)
     text = _BENEFITS.sub(" ", text)

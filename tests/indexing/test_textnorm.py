@@ -32,6 +32,16 @@ def test_normalize(raw, expected):
         ("加工中心操作工", "加工中心操作工"),  # "中心" is part of the job, not a company
         ("3D建模师", "3D建模师"),
         ("招聘", "招聘"),  # never empties a title
+        # "管"/"包" + benefit words are noise; 仓管员, 管工, 包工头 are jobs
+        ("仓管员（龙华）双休", "仓管员"),
+        ("管工 管吃住", "管工"),
+        ("包工头", "包工头"),
+        ("有五险一金 文员", "文员"),
+        # amounts without a period
+        ("会计 4000-6000元", "会计"),
+        ("厨师 8千", "厨师"),
+        ("月薪1万+ 销售", "销售"),
+        ("千万级用户产品经理", "千万级用户产品经理"),
     ],
 )
 def test_clean_job_title(raw, expected):
