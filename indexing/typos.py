@@ -28,6 +28,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 # A run the segmenter knows at least this often is a real word, not a typo.
 COMMON_WORD_FREQ = 5
+# A single character is tried with the edge of the word beside it only when that word is rare
+# enough that the segmenter may have cut it out of a typo ("过电" in 干过电汗, not 工地 in
+# 在工地绑钢筋).
+NEIGHBOUR_MAX_FREQ = 100
 # A trade word must occur at least this often in the vocabulary sources to be suggested.
 MIN_WORD_COUNT = 2
 # Function characters and the verbs of "想去做…" that are never part of a mistyped trade word
@@ -88,21 +92,38 @@ class HomophoneCorrector:
     def _known(self, run: str) -> bool:
         return run in self.words or (self._freq.get(run) or 0) >= COMMON_WORD_FREQ
 
+    def _doubtful(self, word: str) -> bool:
+        """A segmenter word that may have been cut out of a typo: rare, and no trade word."""
+        return (
+            len(word) >= 2
+            and word not in self.words
+            and (self._freq.get(word) or 0) < NEIGHBOUR_MAX_FREQ
+        )
+
     def _pieces(self, text: str) -> list[tuple[int, str]]:
         """Runs that may be typos, with where they start in ``text``.
 
-        Unknown words of 2–3 characters, and 2–3 consecutive single characters (what the
-        segmenter leaves of a word it does not know).
+        Unknown words of 2–3 characters, 2–3 consecutive single characters (what the
+        segmenter leaves of a word it does not know), and a single character with the edge
+        character of the word beside it.
         """
         import jieba
 
         pieces: list[tuple[int, str]] = []
         singles: list[tuple[int, str]] = []
+        tokens = jieba.lcut(text, HMM=False)
         pos = 0
-        for token in [*jieba.lcut(text, HMM=False), ""]:
+        for n, token in enumerate([*tokens, ""]):
             start, pos = pos, pos + len(token)
             if len(token) == 1 and _CJK_RUN.fullmatch(token + token):
                 singles.append((start, token))
+                # A typo can also glue to its neighbour word: "干过电汗" segments as 过电/汗.
+                before = tokens[n - 1] if n > 0 else ""
+                if self._doubtful(before) and _CJK_RUN.fullmatch(before[-1] + token):
+                    pieces.append((start - 1, before[-1] + token))
+                after = tokens[n + 1] if n + 1 < len(tokens) else ""
+                if self._doubtful(after) and _CJK_RUN.fullmatch(token + after[0]):
+                    pieces.append((start, token + after[0]))
                 continue
             for size in (3, 2):
                 for i in range(len(singles) - size + 1):

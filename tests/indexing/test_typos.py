@@ -66,3 +66,10 @@ def test_occupation_search_finds_through_the_typo(demo_env: DemoEnv) -> None:
     bundle = BundleStore(demo_env.data_dir / "index").load(Encoder())
     typed = [h.name for h in bundle.occupations.rank("干了几年保接", k=5)]
     assert "保洁员" in typed
+
+
+def test_a_typo_the_segmenter_glued_to_a_rare_neighbour_is_found() -> None:
+    # jieba cuts "干过电汗" as 干/过电/汗: the typo 电汗 spans two of its words.
+    assert "电焊" in expand_typos("在外面干过电汗，想去考个证再出去打工").split()[-1:]
+    # 工地 is a common word, so 地绑 (→ 地磅) is never tried in "在工地绑钢筋".
+    assert expand_typos("在工地绑钢筋") == "在工地绑钢筋"
