@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from catalog.demo import generate_demo  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
+from indexing.ann.exact import serve_single_threaded  # noqa: E402
 from indexing.bundle import BundleStore  # noqa: E402
 from indexing.encoder import Encoder  # noqa: E402
 from service.evaluation import load_cases, request_of  # noqa: E402
@@ -37,6 +38,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--cases", default=str(ROOT / "eval" / "dev_profiles.jsonl"))
     args = ap.parse_args()
+    serve_single_threaded()  # as the service does: one FAISS thread per query
     work = Path(tempfile.mkdtemp(prefix="bench-match-"))
     store = CatalogStore(work / "catalog")
     store.write(generate_demo(courses=args.courses, today=TODAY), source="demo", demo=True)
