@@ -7,7 +7,8 @@ subprocess loads the bundle (load time, RSS) and times single queries:
 - occupation search (hybrid, top 5);
 - filtered hybrid course search (top 50): a job-seeker's city + province + online courses,
   enrolment open today, their group and age — encoding, mask and both channels included.
-Queries are job-seekers' phrasings (the project's dev split), one at a time.
+Queries are job-seekers' phrasings (the project's dev split), one at a time, with one FAISS
+thread per query as the service runs them.
 
 Usage:
     .venv/bin/python bench/bench_index.py                 # 10k, 100k, 1M
@@ -75,11 +76,13 @@ def child_query(work: Path, n_queries: int) -> dict[str, object]:
 
     from catalog.models import Group
     from catalog.reference.regions import load_regions
+    from indexing.ann.exact import serve_single_threaded
     from indexing.bundle import BundleStore
     from indexing.corpus import written_examples
     from indexing.courses import CourseFilter
     from indexing.encoder import Encoder
 
+    serve_single_threaded()  # as the service does: one FAISS thread per query
     encoder = Encoder()
     encoder.encode_one("预热")  # model load is not bundle load
     load_regions()
