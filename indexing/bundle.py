@@ -238,6 +238,9 @@ class BundleStore:
                 "model_id": encoder.model_id,
                 "model": encoder.model,
                 "dim": encoder.dim,
+                "occupation_classifier": (
+                    occupations.classifier.fingerprint() if occupations.classifier else None
+                ),
                 "catalog_version": snapshot.version,
                 "catalog_hash": snapshot.manifest.content_hash,
                 "catalog_demo": snapshot.manifest.demo,

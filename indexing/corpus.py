@@ -23,10 +23,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from catalog.reference.occupations import Occupation, load_occupations
-from indexing.textnorm import normalize
+from indexing.textnorm import clean_job_title, normalize
+from indexing.typos import expand_typos
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEV_SHARE = 0.15
+# Up to this many characters a text is taken for a job title and cleaned of recruiting noise.
+TITLE_MAX_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -103,3 +106,14 @@ def lexical_document(occ: Occupation, titles: list[str], category: Occupation | 
     if category is not None:
         parts += [category.name, *category.aliases]
     return normalize(" ".join(p for p in parts if p))
+
+
+def query_form(text: str) -> str:
+    """What occupation search reads of a text, at query and at training time alike.
+
+    Likely homophone typos are followed by the trade word they stand for; a short text (a job
+    title) is cleaned of recruiting noise (company names, 急招, places, salaries), a longer one
+    (a job-seeker's sentence) only normalised.
+    """
+    text = expand_typos(text)
+    return clean_job_title(text) if len(normalize(text)) <= TITLE_MAX_CHARS else normalize(text)

@@ -1,11 +1,12 @@
 """Occupation normalisation: free text → ranked leaf occupations of the 2022 classification.
 
-Two channels over the same occupations, fused by weighted reciprocal rank:
+Three channels over the same occupations, fused by weighted reciprocal rank:
 - dense: the encoder's vectors of each occupation's document, plus one row per
   project-written example (a job title or a job-seeker phrasing, train split) labelled with its
   occupation — a nearest-neighbour vote that knows how people actually talk;
 - lexical: BM25 over each occupation's name (x3), aliases, written titles, definition and tasks,
-  and the name and aliases of its minor category.
+  and the name and aliases of its minor category;
+- classifier: a character n-gram classifier trained on the same examples (:mod:`indexing.ngram`).
 An occupation's channel score is the best of its rows.
 """
 
@@ -22,12 +23,11 @@ import numpy as np
 from catalog.reference.occupations import OccupationIndex, load_occupations
 from indexing.ann.base import FloatArray
 from indexing.ann.exact import ExactIndex
-from indexing.corpus import lexical_document, occupation_document, written_examples
+from indexing.corpus import lexical_document, occupation_document, query_form, written_examples
 from indexing.encoder import Encoder
 from indexing.lexical import LexicalIndex
-from indexing.textnorm import clean_job_title, normalize
+from indexing.ngram import NgramClassifier, default_classifier
 from indexing.tokenize import LexicalTokenizer
-from indexing.typos import expand_typos
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,13 @@ class FusionWeights:
 
     Chosen on the project's dev sets (held-out phrasings and the independent noisy job titles
     in ``indexing/data/dev_titles.tsv``): titles do equally well with any weighting, while
-    job-seekers' sentences gain from trusting the dense channel more (docs/MODEL.md).
+    job-seekers' sentences gain from trusting the dense channel more (docs/MODEL.md). The
+    n-gram classifier at the dense channel's weight raised accuracy@1 on every dev set.
     """
 
     dense: float = 1.0
     lexical: float = 0.5
+    classifier: float = 1.0
     k: int = 20
 
 
@@ -107,8 +109,10 @@ class OccupationSearcher:
         lexical_codes: list[str],
         weights: FusionWeights | None = None,
         occupations: OccupationIndex | None = None,
+        classifier: NgramClassifier | None = None,
     ) -> None:
         """Assemble a searcher from built or loaded parts (see :meth:`build`, :meth:`load`)."""
+        self.classifier = classifier
         self.encoder = encoder
         self.dense = dense
         self.dense_codes = dense_codes
@@ -125,8 +129,16 @@ class OccupationSearcher:
         use_examples: bool = True,
         weights: FusionWeights | None = None,
         show_progress: bool = False,
+        classifier: NgramClassifier | bool | None = True,
     ) -> OccupationSearcher:
-        """Build both channels from the classification and the written examples (train split)."""
+        """Build the channels from the classification and the written examples (train split).
+
+        ``classifier``: an n-gram classifier, True for the shipped one (if present), or
+        False/None for none.
+        """
+        if classifier is True:
+            classifier = default_classifier()
+        clf = classifier if isinstance(classifier, NgramClassifier) else None
         occupations = load_occupations()
         leaves = occupations.leaves()
         examples = [e for e in written_examples() if e.split == "train"] if use_examples else []
@@ -156,7 +168,7 @@ class OccupationSearcher:
             vectors = encoder.encode(texts, show_progress=show_progress)
             dense = ExactIndex(vectors.shape[1])
             dense.build(vectors)
-        return cls(encoder, dense, dense_codes, lexical, lexical_codes, weights, occupations)
+        return cls(encoder, dense, dense_codes, lexical, lexical_codes, weights, occupations, clf)
 
     def save(self, directory: Path) -> None:
         """Write the channels and id maps into ``directory``."""
@@ -165,6 +177,8 @@ class OccupationSearcher:
             self.dense.save(directory / "dense")
         if self.lexical is not None:
             self.lexical.save(directory / "lexical")
+        if self.classifier is not None:
+            self.classifier.save(directory / "ngram.npz")
         meta = {
             "dense_codes": self.dense_codes,
             "lexical_codes": self.lexical_codes,
@@ -180,6 +194,7 @@ class OccupationSearcher:
         dense = ExactIndex.load(dense_dir) if dense_dir.is_dir() else None
         lexical = LexicalIndex.load(lexical_dir) if lexical_dir.is_dir() else None
         assert dense is None or isinstance(dense, ExactIndex)
+        ngram = directory / "ngram.npz"
         return cls(
             encoder if dense is not None else None,
             dense,
@@ -187,6 +202,7 @@ class OccupationSearcher:
             lexical,
             meta["lexical_codes"],
             FusionWeights(**meta["weights"]),
+            classifier=NgramClassifier.load(ngram) if ngram.is_file() else None,
         )
 
     def rank(
@@ -203,12 +219,11 @@ class OccupationSearcher:
         Args:
             text: A job title or a sentence about someone's work.
             k: How many occupations.
-            mode: "hybrid", "dense" or "lexical".
+            mode: "hybrid" (every channel), "dense", "lexical" or "classifier".
             query_vector: The already encoded query (saves encoding twice).
             depth: Rows read from each channel before fusing.
         """
-        text = expand_typos(text)
-        query = clean_job_title(text) if len(normalize(text)) <= 40 else normalize(text)
+        query = query_form(text)
         if not query:
             return []
         rankings: list[tuple[list[str], float]] = []
@@ -218,15 +233,18 @@ class OccupationSearcher:
             rankings.append(
                 (_best_per_code(ids[0], scores[0], self.dense_codes), self.weights.dense)
             )
+        lexical_first: list[str] = []
         if mode in ("hybrid", "lexical") and self.lexical is not None:
             scores, ids = self.lexical.search([query], depth)
-            rankings.append(
-                (_best_per_code(ids[0], scores[0], self.lexical_codes), self.weights.lexical)
-            )
+            lexical = _best_per_code(ids[0], scores[0], self.lexical_codes)
+            rankings.append((lexical, self.weights.lexical))
+            lexical_first = lexical[:1]
+        if mode in ("hybrid", "classifier") and self.classifier is not None:
+            rankings.append((self.classifier.rank(query, depth), self.weights.classifier))
         fused = _rrf(rankings, self.weights.k)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        if len(rankings) == 2 and rankings[1][0]:
-            ranked = _keep_lexical_best(ranked, rankings[1][0][0], fused)
+        if len(rankings) > 1 and lexical_first:
+            ranked = _keep_lexical_best(ranked, lexical_first[0], fused)
         best = ranked[:k]
         if not best:
             return []

@@ -82,7 +82,7 @@ class HomophoneCorrector:
         self.words = {w for w, n in counts.items() if n >= MIN_WORD_COUNT}
         self.counts = counts
         best: dict[str, tuple[int, str]] = {}
-        for word in self.words:
+        for word in sorted(self.words):  # ties go to the same word in every process
             key = _pinyin(word)
             if key and (key not in best or counts[word] > best[key][0]):
                 best[key] = (counts[word], word)

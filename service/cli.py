@@ -147,6 +147,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_train_model(args: argparse.Namespace, settings: Settings) -> int:
     """Train the bundled domain model."""
     from indexing.encoder import BUNDLED_MODEL_DIR
+    from indexing.ngram import CLASSIFIER_PATH, train_classifier
     from indexing.train import TrainConfig, train_model
 
     config = TrainConfig()
@@ -159,6 +160,12 @@ def cmd_train_model(args: argparse.Namespace, settings: Settings) -> int:
     _out(
         f"模型已保存到 {result.path}：词表 {result.vocab_size:,}，训练样本 {result.examples:,}，"
         f"用时 {result.seconds:.0f} 秒；开发集 {result.dev}"
+    )
+    clf_output = Path(args.classifier_output) if args.classifier_output else CLASSIFIER_PATH
+    _, card = train_classifier(clf_output, progress=True)
+    _out(
+        f"n-gram 职业分类器已保存到 {clf_output}：特征 {card['vocab_size']:,}，"
+        f"训练样本 {card['train_examples']:,}，用时 {card['seconds']:.0f} 秒；开发集 {card['dev']}"
     )
     return EXIT_OK
 
@@ -601,8 +608,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_parse_date, default=None, help="基准日期（默认今天）")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("train-model", help="训练内置领域模型（约 1 分钟）")
+    p = sub.add_parser("train-model", help="训练内置领域模型和 n-gram 职业分类器（约 3 分钟）")
     p.add_argument("--output", default=None, help="输出目录（默认 indexing/model）")
+    p.add_argument(
+        "--classifier-output",
+        default=None,
+        help="n-gram 职业分类器的输出文件（默认 indexing/classifier/ngram.npz）",
+    )
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--dim", type=int, default=None)
     p.set_defaults(func=cmd_train_model)
@@ -610,7 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("occupations", help="用当前索引为一段文字推断职业")
     p.add_argument("text")
     p.add_argument("--limit", type=int, default=5)
-    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical", "classifier"], default="hybrid")
     p.set_defaults(func=cmd_occupations)
 
     p = sub.add_parser("evaluate", help="用评估案例文件（JSON Lines）评估匹配质量")

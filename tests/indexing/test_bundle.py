@@ -211,6 +211,18 @@ def test_traditional_and_fullwidth_find_the_same(bundle, encoder, variant, plain
     assert a == b and a
 
 
+def test_the_bundle_carries_the_occupation_classifier(demo_env, bundle):
+    from indexing.ngram import default_classifier
+
+    shipped = default_classifier()
+    assert shipped is not None and bundle.occupations.classifier is not None
+    assert bundle.manifest["occupation_classifier"] == shipped.fingerprint()
+    assert bundle.occupations.classifier.fingerprint() == shipped.fingerprint()
+    bundle_dir = demo_env.data_dir / "index" / "bundles" / bundle.manifest["version"]
+    assert (bundle_dir / "occupations" / "ngram.npz").is_file()  # a copy: the bundle stands alone
+    assert bundle.occupations.rank("电焊工", k=1, mode="classifier")[0].code == "6-18-02-04"
+
+
 def test_occupation_search_finds_colloquial_work(bundle):
     assert bundle.occupations.rank("电汗干了八年")[0].code == "6-18-02-04"
     codes = [h.code for h in bundle.occupations.rank("在工地绑钢筋", k=5)]

@@ -1,11 +1,14 @@
-"""Occupation normalisation: what the lexical channel knows from the classification itself."""
+"""Occupation normalisation: what the lexical channel knows from the classification itself, and
+how the n-gram classifier takes part."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from catalog.reference.occupations import load_occupations
-from indexing.corpus import lexical_document
+from indexing.corpus import Example, lexical_document
 from indexing.occupations import OccupationSearcher
 from tests.conftest import DemoEnv
 
@@ -13,7 +16,7 @@ from tests.conftest import DemoEnv
 @pytest.fixture(scope="module")
 def lexical_only() -> OccupationSearcher:
     # The classification alone: the written titles (which include "EHS工程师") left out.
-    return OccupationSearcher.build(None, use_examples=False)
+    return OccupationSearcher.build(None, use_examples=False, classifier=False)
 
 
 def test_a_leaf_document_carries_its_minor_category_name_and_aliases() -> None:
@@ -55,3 +58,30 @@ def test_a_plain_word_match_survives_fusion(demo_env: DemoEnv) -> None:
     text = "孩子上初中了，想出来做家正，会做饭会收纳"  # 家正: a typo of 家政
     assert searcher.rank(text, k=1, mode="lexical")[0].name == "家政服务员"
     assert "家政服务员" in [h.name for h in searcher.rank(text, k=5)]
+
+
+def test_the_classifier_is_a_channel_of_hybrid_search_and_is_saved(tmp_path: Path) -> None:
+    from indexing.ngram import NgramConfig, fit
+
+    welder, cleaner = "6-18-02-04", "4-09-08-01"
+    titles = {welder: ["电焊工", "焊工", "氩弧焊工", "电焊学徒"]}
+    titles[cleaner] = ["保洁员", "保洁阿姨", "小区保洁", "清洁工"]
+    examples = [Example(t, code, "title", "train") for code, ts in titles.items() for t in ts]
+    clf = fit(examples, [welder, cleaner], NgramConfig(dim=8, epochs=40, batch_size=4, lr=0.05))
+    searcher = OccupationSearcher(None, None, [], None, [], classifier=clf)
+    assert searcher.rank("写字楼保洁", k=1)[0].code == cleaner  # hybrid reads the classifier
+    assert searcher.rank("写字楼保洁", k=1, mode="lexical") == []  # which is not lexical
+    assert [h.name for h in searcher.rank("氩弧焊", k=2, mode="classifier")] == ["焊工", "保洁员"]
+    searcher.save(tmp_path / "occ")
+    again = OccupationSearcher.load(tmp_path / "occ", None)
+    assert again.classifier is not None and again.classifier.fingerprint() == clf.fingerprint()
+    assert again.rank("写字楼保洁", k=1)[0].code == cleaner
+
+
+def test_without_a_classifier_file_the_searcher_keeps_its_other_channels(tmp_path: Path) -> None:
+    searcher = OccupationSearcher.build(None, use_examples=False, classifier=False)
+    searcher.save(tmp_path / "occ")
+    assert not (tmp_path / "occ" / "ngram.npz").exists()
+    again = OccupationSearcher.load(tmp_path / "occ", None)
+    assert again.classifier is None
+    assert again.rank("电焊工", k=1)[0].code == "6-18-02-04"

@@ -55,3 +55,15 @@ def test_lexical_tokens_traditional_and_fullwidth_equal():
     tokens = tok("我以前在工地干过电焊，想考个焊工证")
     assert "电焊" in tokens and "#电焊" in tokens and "工地" in tokens
     assert "我" not in tokens  # stopword
+
+
+def test_query_form_cleans_titles_and_keeps_sentences():
+    from indexing.corpus import TITLE_MAX_CHARS, query_form
+
+    assert query_form("【深圳】急招电焊工 包吃住") == "电焊工"
+    assert query_form("电汗工").split() == ["电汗工", "焊工"]  # a typo: the trade word added
+    sentence = (
+        "我以前在东莞的工厂里做了好几年注塑机调机，现在想学点新的技术，最好是包吃住的，离家近一点"
+    )
+    assert len(sentence) > TITLE_MAX_CHARS
+    assert query_form(sentence) == normalize(sentence)  # a sentence is not cut as a title

@@ -73,3 +73,10 @@ def test_a_typo_the_segmenter_glued_to_a_rare_neighbour_is_found() -> None:
     assert "电焊" in expand_typos("在外面干过电汗，想去考个证再出去打工").split()[-1:]
     # 工地 is a common word, so 地绑 (→ 地磅) is never tried in "在工地绑钢筋".
     assert expand_typos("在工地绑钢筋") == "在工地绑钢筋"
+
+
+def test_words_of_the_same_sound_and_count_resolve_the_same_in_every_process() -> None:
+    # 机电 and 继电 both read "ji dian" and occur twice: the choice must not follow the order of
+    # a set, which changes with each process's string hashing.
+    for texts in (["机电", "机电", "继电", "继电"], ["继电", "继电", "机电", "机电"]):
+        assert HomophoneCorrector(texts).by_sound["ji dian"] == "机电"  # the first in order
