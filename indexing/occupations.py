@@ -197,6 +197,12 @@ class OccupationSearcher:
         lexical = LexicalIndex.load(lexical_dir) if lexical_dir.is_dir() else None
         assert dense is None or isinstance(dense, ExactIndex)
         ngram = directory / "ngram.npz"
+        if not ngram.is_file():
+            logger.warning(
+                "occupation search in %s has no n-gram classifier (built before it existed, or "
+                "without one): two channels only; rebuild the index to add it",
+                directory,
+            )
         return cls(
             encoder if dense is not None else None,
             dense,

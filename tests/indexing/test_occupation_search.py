@@ -78,10 +78,14 @@ def test_the_classifier_is_a_channel_of_hybrid_search_and_is_saved(tmp_path: Pat
     assert again.rank("写字楼保洁", k=1)[0].code == cleaner
 
 
-def test_without_a_classifier_file_the_searcher_keeps_its_other_channels(tmp_path: Path) -> None:
+def test_without_a_classifier_file_the_searcher_keeps_its_other_channels(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     searcher = OccupationSearcher.build(None, use_examples=False, classifier=False)
     searcher.save(tmp_path / "occ")
     assert not (tmp_path / "occ" / "ngram.npz").exists()
-    again = OccupationSearcher.load(tmp_path / "occ", None)
+    with caplog.at_level("WARNING", logger="indexing.occupations"):
+        again = OccupationSearcher.load(tmp_path / "occ", None)
     assert again.classifier is None
+    assert "rebuild the index" in caplog.text  # an older bundle says how to get the channel
     assert again.rank("电焊工", k=1)[0].code == "6-18-02-04"
