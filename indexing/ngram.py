@@ -89,20 +89,22 @@ class NgramClassifier:
     def _ids(self, text: str) -> list[int]:
         return [i for i in (self.index.get(f, 0) for f in features(text)) if i]
 
-    def scores(self, text: str) -> np.ndarray:
-        """Logits over :attr:`codes` for an already prepared query."""
-        ids = self._ids(text)
+    def _logits(self, ids: list[int]) -> np.ndarray:
         if not ids:
             return np.zeros(len(self.codes), dtype=np.float32)
-        hidden = self.embeddings[ids].mean(axis=0)
-        out: np.ndarray = self.weight @ hidden + self.bias
+        out: np.ndarray = self.weight @ self.embeddings[ids].mean(axis=0) + self.bias
         return out
+
+    def scores(self, text: str) -> np.ndarray:
+        """Logits over :attr:`codes` for an already prepared query (zeros if nothing is known)."""
+        return self._logits(self._ids(text))
 
     def rank(self, text: str, k: int = 50) -> list[str]:
         """The ``k`` best occupation codes; empty when no feature of ``text`` is known."""
-        if not self._ids(text):
+        ids = self._ids(text)
+        if not ids:
             return []
-        s = self.scores(text)
+        s = self._logits(ids)
         k = min(k, len(s))
         top = np.argpartition(-s, k - 1)[:k]
         return [self.codes[i] for i in top[np.argsort(-s[top], kind="stable")]]
