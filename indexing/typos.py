@@ -8,8 +8,12 @@ so a wrong guess costs little and a right one lets both the lexical and the dens
 the word they know.
 
 The trade vocabulary is the words of the classification's occupation names and recruiting
-aliases and of the project's own job-title corpus (``indexing/data/job_titles*.tsv``), built
-once per process (about a second) and cached.
+aliases and of the project's own job-title corpora (``indexing/data/job_titles*.tsv`` and
+``market_titles*.tsv``). A run is left alone when it is a real word (of that vocabulary, of
+the segmenter's dictionary, or of the classification's definitions and tasks: 肌电 is not a
+typo of 机电), when it or the run with one neighbouring character is commonly written in the
+vocabulary texts (菜员 of 传菜员 is not 裁员), or when it straddles a trade word written right
+(当普 of 当普工 is not 当铺). All of it is built once per process (a few seconds) and cached.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ COMMON_WORD_FREQ = 5
 NEIGHBOUR_MAX_FREQ = 100
 # A trade word must occur at least this often in the vocabulary sources to be suggested.
 MIN_WORD_COUNT = 2
+# A run, or the run with one neighbouring character, that occurs in at least this many
+# vocabulary texts is something people write ("传菜员", "大副"), not a typo.
+ATTESTED_MIN_TEXTS = 3
 # Function characters and the verbs of "想去做…" that are never part of a mistyped trade word
 # ("干不动" is not 干部; in "做家正" the typo is 家正 → 家政, not 做家 → 作家).
 _FUNCTION_CHARS = frozenset("不了的着过也都就还很在是有我你他她们这那个吗呢吧啊做想要去")
@@ -52,18 +59,36 @@ def _vocabulary_sources() -> list[str]:
     for occ in load_occupations().leaves():
         texts.append(occ.name)
         texts.extend(occ.aliases)
-    for path in sorted(DATA_DIR.glob("job_titles*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                texts.append(line.split("\t", 1)[0])
+    for pattern in ("job_titles*.tsv", "market_titles*.tsv"):
+        for path in sorted(DATA_DIR.glob(pattern)):
+            for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+                if line and not line.startswith("#"):
+                    texts.append(line.split("\t", 1)[0])
     return texts
+
+
+def _description_words() -> set[str]:
+    """Words of the classification's definitions and tasks: real words, never typos (肌电)."""
+    import jieba
+
+    from catalog.reference.occupations import load_occupations
+
+    words: set[str] = set()
+    for occ in load_occupations().leaves():
+        for text in (occ.definition, *occ.tasks):
+            words.update(w for w in jieba.lcut(normalize(text or "")) if _CJK_RUN.fullmatch(w))
+    return words
 
 
 class HomophoneCorrector:
     """Suggests trade words for runs of a query that sound like them but are not words."""
 
-    def __init__(self, texts: list[str]) -> None:
-        """Build the vocabulary (word counts and pinyin keys) from ``texts``."""
+    def __init__(self, texts: list[str], known_words: set[str] | None = None) -> None:
+        """Build the vocabulary (word counts and pinyin keys) from ``texts``.
+
+        ``known_words`` are further real words that are never taken for typos but are not
+        suggested either (the words of the classification's definitions).
+        """
         import jieba
 
         jieba.dt.check_initialized()
@@ -88,9 +113,38 @@ class HomophoneCorrector:
                 best[key] = (counts[word], word)
         self.by_sound = {key: word for key, (_, word) in best.items()}
         self._freq = freq
+        self._known_words = known_words or set()
+        # Strings of 2-4 Chinese characters that people write: in how many texts each occurs.
+        seen: Counter[str] = Counter()
+        for text in texts:
+            grams: set[str] = set()
+            for run in _CJK_RUN.findall(normalize(text)):
+                for size in (2, 3, 4):
+                    grams.update(run[i : i + size] for i in range(len(run) - size + 1))
+            seen.update(grams)
+        self._attested = {g for g, n in seen.items() if n >= ATTESTED_MIN_TEXTS}
 
     def _known(self, run: str) -> bool:
-        return run in self.words or (self._freq.get(run) or 0) >= COMMON_WORD_FREQ
+        return (
+            run in self.words
+            or run in self._known_words
+            or (self._freq.get(run) or 0) >= COMMON_WORD_FREQ
+        )
+
+    def _attested_at(self, text: str, start: int, end: int) -> bool:
+        """Whether the run ``text[start:end]``, alone or with a neighbour, is commonly written."""
+        windows = (text[start:end], text[max(start - 1, 0) : end], text[start : end + 1])
+        if any(w in self._attested for w in windows):
+            return True
+        # A trade word of the text that overlaps the run: the run straddles it ("当普" of
+        # 当普工, "用频" of 用频谱仪), and the person wrote that word correctly.
+        for i in range(max(start - 3, 0), end):
+            for size in (2, 3, 4):
+                word = text[i : i + size]
+                overlaps = i < end and i + size > start and (i, i + size) != (start, end)
+                if overlaps and len(word) == size and word in self.words:
+                    return True
+        return False
 
     def _doubtful(self, word: str) -> bool:
         """A segmenter word that may have been cut out of a typo: rare, and no trade word."""
@@ -141,8 +195,11 @@ class HomophoneCorrector:
         picks one wrong character of the right sound), e.g. 电功 -> 电工, 瓷转 -> 瓷砖.
         """
         candidates: list[tuple[int, int, str]] = []
-        for start, piece in self._pieces(normalize(text)):
+        norm = normalize(text)
+        for start, piece in self._pieces(norm):
             if self._known(piece) or _FUNCTION_CHARS.intersection(piece):
+                continue
+            if self._attested_at(norm, start, start + len(piece)):
                 continue
             word = self.by_sound.get(_pinyin(piece))
             if (
@@ -173,7 +230,7 @@ class HomophoneCorrector:
 @lru_cache(maxsize=1)
 def corrector() -> HomophoneCorrector:
     """The process-wide corrector over the bundled vocabulary."""
-    return HomophoneCorrector(_vocabulary_sources())
+    return HomophoneCorrector(_vocabulary_sources(), _description_words())
 
 
 def expand_typos(text: str) -> str:

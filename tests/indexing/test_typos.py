@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexing.typos import HomophoneCorrector, corrector, expand_typos
+from indexing.typos import ATTESTED_MIN_TEXTS, HomophoneCorrector, corrector, expand_typos
 from tests.conftest import DemoEnv
 
 
@@ -32,6 +32,13 @@ def test_typo_gets_the_trade_word_appended(text: str, word: str) -> None:
         "在工地干过电焊，想考个焊工证",
         "想学养老护理，自己家也有老人要照顾",
         "五十五了，在外头干不动了，想在县里找点活",  # 干不 is not 干部
+        # Real titles and words, not typos: 菜员 is not 裁员, 维员 not 委员, 大副 not 大夫,
+        # 肌电 (a word of the classification's definitions) not 机电, 当普 (of 普工) not 当铺.
+        "传菜员",
+        "风电场运维员",
+        "大副（远洋）",
+        "肌电图检查技师",
+        "在电容厂当普工",
         "",
         "Java backend developer",
     ],
@@ -80,3 +87,30 @@ def test_words_of_the_same_sound_and_count_resolve_the_same_in_every_process() -
     # a set, which changes with each process's string hashing.
     for texts in (["机电", "机电", "继电", "继电"], ["继电", "继电", "机电", "机电"]):
         assert HomophoneCorrector(texts).by_sound["ji dian"] == "机电"  # the first in order
+
+
+def test_a_run_people_commonly_write_is_not_taken_for_a_typo() -> None:
+    # 菜员 sounds like 裁员, but 传菜员, 点菜员, 打菜员 are titles people write: once the run
+    # occurs in ATTESTED_MIN_TEXTS texts it is left alone. (Each title occurs once, so none of
+    # them is a trade word of the vocabulary.)
+    titles = ["传菜员", "点菜员", "打菜员"]
+    assert len(titles) == ATTESTED_MIN_TEXTS
+    rare = HomophoneCorrector(["裁员", "裁员", *titles[:-1]])
+    assert rare.suggestions("传菜员") == ["裁员"]
+    common = HomophoneCorrector(["裁员", "裁员", *titles])
+    assert common.suggestions("传菜员") == []
+    assert common.suggestions("菜员") == []
+
+
+def test_words_of_the_definitions_are_not_typos_but_are_never_suggested() -> None:
+    plain = HomophoneCorrector(["机电", "机电"])
+    assert plain.suggestions("肌电") == ["机电"]
+    knowing = HomophoneCorrector(["机电", "机电"], known_words={"肌电"})
+    assert knowing.suggestions("肌电") == []
+    assert knowing.suggestions("机店") == ["机电"]  # 肌电 is not a suggestion target
+
+
+def test_a_run_that_straddles_a_correctly_written_trade_word_is_left_alone() -> None:
+    small = HomophoneCorrector(["普工", "普工", "当铺", "当铺"])
+    assert small.suggestions("当普工") == []  # 当普 overlaps 普工, written right
+    assert small.suggestions("当普") == ["当铺"]
