@@ -5,7 +5,7 @@ hybrid. An expected code ending in "-00" (a broader category) counts as hit when
 leaf falls under it.
 
     .venv/bin/python bench/eval_occupations.py [--model PATH] [--limit N]
-                                               [--set testcases|dev|dev-titles|dev-market]
+                                               [--set testcases|dev|dev-titles|dev-market|dev-blind]
 """
 
 from __future__ import annotations
@@ -25,6 +25,12 @@ from indexing.encoder import Encoder
 from indexing.occupations import OccupationSearcher
 from indexing.textnorm import normalize
 
+DEV_FILES = {
+    "dev-titles": "dev_titles.tsv",
+    "dev-market": "dev_market.tsv",
+    "dev-blind": "dev_blind.tsv",
+}
+
 
 def is_hit(predicted: str, expected: str) -> bool:
     if predicted == expected:
@@ -40,8 +46,8 @@ def is_hit(predicted: str, expected: str) -> bool:
 def load_cases(which: str, limit: int | None) -> list[tuple[str, str]]:
     if which == "dev":
         cases = [(e.text, e.code) for e in written_examples() if e.split == "dev"]
-    elif which in ("dev-titles", "dev-market"):
-        path = DATA / ("dev_titles.tsv" if which == "dev-titles" else "dev_market.tsv")
+    elif which in DEV_FILES:
+        path = DATA / DEV_FILES[which]
         with path.open(encoding="utf-8") as fh:
             cases = [(r["title"], r["code"]) for r in csv.DictReader(fh, delimiter="\t")]
         # A title that also occurs in the training files measures memory, not generalisation.
@@ -63,11 +69,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument(
         "--set",
-        choices=["testcases", "dev", "dev-titles", "dev-market"],
+        choices=["testcases", "dev", *DEV_FILES],
         default="testcases",
         help="testcases: cscoder's (evaluation only); dev: the held-out split of the project's "
         "written examples; dev-titles: the project's independent noisy job-title dev set; "
-        "dev-market: job titles sampled like the job market, written apart from all training data",
+        "dev-market: job titles sampled like the job market, written apart from all training data; "
+        "dev-blind: job titles labelled from the definitions alone, by writers who never saw the "
+        "recruiting aliases or any project file",
     )
     args = ap.parse_args()
     cases = load_cases(args.set, args.limit)

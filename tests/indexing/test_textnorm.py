@@ -42,6 +42,33 @@ def test_normalize(raw, expected):
         ("厨师 8千", "厨师"),
         ("月薪1万+ 销售", "销售"),
         ("千万级用户产品经理", "千万级用户产品经理"),
+        # A bracketed field of the job is kept, first, so the title's head stays last.
+        ("技术员（注塑）", "注塑 技术员"),
+        ("项目经理(土建)", "土建 项目经理"),
+        ("【天猫】客服专员", "天猫 客服专员"),
+        ("大副（远洋）", "远洋 大副"),
+        # Bracketed requirements of the person, places and benefits are dropped.
+        ("店员(女)", "店员"),
+        ("普工(18-45岁)", "普工"),
+        ("文员（大专及以上）", "文员"),
+        ("会计（有经验优先）", "会计"),
+        ("焊工（2名）", "焊工"),
+        ("销售（底薪+提成）", "销售"),
+        ("(急聘)文员", "文员"),
+        # Hiring words, but not the job words that contain them.
+        ("招商专员", "招商专员"),
+        ("招标专员", "招标专员"),
+        ("招生老师", "招生老师"),
+        ("招聘专员", "招聘专员"),
+        ("需求分析师", "需求分析师"),
+        ("求职顾问", "求职顾问"),
+        ("外聘讲师", "外聘讲师"),
+        ("招普工若干", "普工"),
+        ("聘 会计", "会计"),
+        # Noise words, but not inside job words.
+        ("社保专员", "社保专员"),
+        ("Database开发工程师", "Database开发工程师"),
+        ("Java base 20k", "Java"),
     ],
 )
 def test_clean_job_title(raw, expected):
