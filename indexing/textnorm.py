@@ -201,7 +201,7 @@ def clean_job_title(title: str | None) -> str:
     Examples:
         "【深圳】急招电焊工（包吃住 8000-12000元/月）" → "电焊工";
         "XX机械有限公司招聘数控车床操作工" → "数控车床操作工";
-        "技术员（注塑）" → "技术员 注塑" (a bracketed field of the job is kept).
+        "技术员（注塑）" → "注塑 技术员" (a bracketed field of the job is kept, first).
 
     The result is never empty when the input had content: if stripping would remove
     everything, the normalised input is returned.
