@@ -6,7 +6,9 @@ Layout under the bundle root::
                       courses/     dense/, lexical/, ids.json, meta/*.npy
                       occupations/ dense/, lexical/, occupations.json
     CURRENT           the version being served (one line)
-    cache/            embeddings keyed by model id + text hash
+    cache/            embeddings keyed by model id + text hash;
+                      occupations/<key>/: the last occupation searcher built, keyed by
+                      everything it is built from (it does not depend on the catalog)
 
 A build writes into a hidden temporary directory, renames it into place and only then switches
 ``CURRENT`` with :func:`os.replace`, so a failed or killed build never touches the bundle
@@ -33,7 +35,7 @@ from catalog.reference.occupations import load_occupations
 from catalog.store import Snapshot
 from indexing.courses import CourseIndex
 from indexing.encoder import EmbeddingCache, Encoder
-from indexing.occupations import OccupationSearcher
+from indexing.occupations import OccupationSearcher, inputs_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -224,8 +226,7 @@ class BundleStore:
             courses.save(tmp / "courses")
             if step:
                 step("occupations")
-            occupations = OccupationSearcher.build(encoder, show_progress=show_progress)
-            occupations.save(tmp / "occupations")
+            occupations = self._occupations(encoder, tmp / "occupations", show_progress)
             if step:
                 step("publish")
             built_at = datetime.now(UTC)
@@ -276,6 +277,46 @@ class BundleStore:
         if publish:
             self.switch(version)
         return manifest
+
+    def _occupations(
+        self, encoder: Encoder, target: Path, show_progress: bool
+    ) -> OccupationSearcher:
+        """The occupation searcher, written to ``target``, from the cache when possible.
+
+        It is copied from the cache when it was built before from the same inputs (model,
+        classifier, written data, code, libraries), else built and cached; a catalog update
+        then skips rebuilding it. The cache is only an optimisation: an unreadable entry is
+        rebuilt, and a failure to store one is only logged.
+        """
+        key = inputs_fingerprint(encoder)
+        cache_root = self.cache_dir / "occupations"
+        cached = cache_root / key
+        if (cached / "occupations.json").is_file():
+            try:
+                shutil.copytree(cached, target)
+                searcher = OccupationSearcher.load(target, encoder)
+                logger.info("occupation searcher reused from cache %s", key)
+                return searcher
+            except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+                logger.warning("occupation cache %s unusable (%s); rebuilding it", key, exc)
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.rmtree(cached, ignore_errors=True)
+        searcher = OccupationSearcher.build(encoder, show_progress=show_progress)
+        searcher.save(target)
+        staging: Path | None = None
+        try:
+            cache_root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".occupations-", dir=cache_root))
+            shutil.copytree(target, staging, dirs_exist_ok=True)
+            os.rename(staging, cached)
+            for old in cache_root.iterdir():  # keep only the newest inputs
+                if old.name != key and not old.name.startswith("."):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            logger.warning("occupation searcher not cached (%s)", exc)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+        return searcher
 
     def switch(self, version: str) -> None:
         """Atomically make ``version`` the bundle served."""

